@@ -1,0 +1,46 @@
+"""Duplicate papers: the same DOI, arXiv id or normalised title on two pages."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from kb.diagnostics import Diagnostic, make
+from kb.site import Site
+
+
+def check_duplicates(site: Site) -> Iterator[Diagnostic]:
+    seen: dict[tuple[str, str], str] = {}
+    for file, page in sorted(site.pages.items()):
+        if page.page_type != "paper" or page.meta is None:
+            continue
+        for kind, key in _identity(page.meta):
+            first = seen.setdefault((kind, key), file)
+            if first != file:
+                yield make(
+                    "FM112",
+                    file,
+                    page.key_line(kind if kind != "title" else "title"),
+                    f"same {kind} as '{first}'",
+                    hint="merge the two pages into one",
+                )
+
+
+def _identity(meta: dict[str, object]) -> Iterator[tuple[str, str]]:
+    doi = meta.get("doi")
+    if isinstance(doi, str) and doi.strip():
+        yield "doi", doi.strip().lower()
+    arxiv = meta.get("arxiv")
+    if isinstance(arxiv, str) and arxiv.strip():
+        yield "arxiv", re.sub(r"v\d+$", "", arxiv.strip().lower())
+    title = meta.get("title")
+    if isinstance(title, str) and title.strip():
+        yield "title", normalize_title(title)
+
+
+def normalize_title(title: str) -> str:
+    """Case, width, accents and punctuation folded away."""
+    text = unicodedata.normalize("NFKD", title).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[\W_]+", "", text)

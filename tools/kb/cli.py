@@ -1,0 +1,213 @@
+"""`kb`: one CLI for the knowledge base. `run(argv)` returns the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from kb import __version__
+from kb.build import FileChange, GeneratorError, apply, plan_sidebar, plan_tables, run_checks
+from kb.config import ConfigError, Settings, find_root, load_settings
+from kb.diagnostics import Diagnostic, Severity
+from kb.report import FORMATTERS
+from kb.site import Site, load_site
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    INTERNAL_ERROR = 1
+    FINDINGS = 2
+    CONFIG_ERROR = 3
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))
+
+
+def run(argv: Sequence[str]) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(Path(args.root).resolve() if args.root else find_root(Path.cwd()))
+        return int(args.handler(settings, args))
+    except (ConfigError, GeneratorError) as exc:
+        print(f"kb: error: {exc}", file=sys.stderr)
+        return ExitCode.CONFIG_ERROR
+    except KeyboardInterrupt:
+        return ExitCode.INTERNAL_ERROR
+    except Exception:  # noqa: BLE001 - the last line of defence: report, never hide
+        traceback.print_exc()
+        print(
+            "kb: internal error (a bug in kb): please report it with the trace above",
+            file=sys.stderr,
+        )
+        return ExitCode.INTERNAL_ERROR
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kb", description="MedAI Notes knowledge-base toolchain.")
+    parser.add_argument("--version", action="version", version=f"kb {__version__}")
+    parser.add_argument("--root", help="repository root (default: nearest folder with [tool.kb])")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = sub.add_parser("check", help="run every offline check")
+    _report_options(check)
+    check.set_defaults(handler=cmd_check)
+
+    for name, handler, what in (
+        ("sidebar", cmd_sidebar, "write _sidebar.md from front matter"),
+        ("tables", cmd_tables, "render the <!-- kb:table --> regions"),
+    ):
+        command = sub.add_parser(name, help=what)
+        command.add_argument(
+            "--check",
+            action="store_true",
+            help="write nothing; print a diff and exit 2 when the file is stale",
+        )
+        command.add_argument("--no-cache", action="store_true", help="ignore the parse cache")
+        command.set_defaults(handler=handler)
+
+    build = sub.add_parser("build", help="sidebar + tables + check in one go")
+    build.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; stale generated files are reported as findings",
+    )
+    _report_options(build)
+    build.set_defaults(handler=cmd_build)
+
+    serve = sub.add_parser(
+        "serve", help="build, then serve the site on 127.0.0.1 and rebuild on change"
+    )
+    serve.add_argument("--host", help="address to bind (default from settings: 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default from settings; 0 picks a free one)")
+    serve.add_argument("--no-watch", action="store_true", help="do not rebuild when pages change")
+    serve.set_defaults(handler=cmd_serve)
+
+    new = sub.add_parser("new", help="start a new paper page from the template")
+    new.add_argument("slug", help="file name without .md, e.g. bello-2019-4dsurvival")
+    new.add_argument("--title", default="", help="the paper's title as published")
+    new.add_argument("--category", default="", help="a category id from the vocabulary")
+    new.set_defaults(handler=cmd_new)
+
+    assets = sub.add_parser(
+        "assets", help="copy the pinned front-end files from node_modules to vendor/"
+    )
+    assets.set_defaults(handler=cmd_assets)
+    return parser
+
+
+def _report_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--format", choices=sorted(FORMATTERS), default="text")
+    command.add_argument("--strict", action="store_true", help="warnings also fail (exit 2)")
+    command.add_argument("--no-cache", action="store_true", help="ignore the parse cache")
+
+
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    site = load_site(settings, use_cache=not args.no_cache)
+    pending = _pending(site)
+    return _report(run_checks(site, pending), args)
+
+
+def cmd_sidebar(settings: Settings, args: argparse.Namespace) -> int:
+    site = load_site(settings, use_cache=not args.no_cache)
+    change = plan_sidebar(site)
+    return _generate(site, [change] if change else [], args.check, "sidebar")
+
+
+def cmd_tables(settings: Settings, args: argparse.Namespace) -> int:
+    site = load_site(settings, use_cache=not args.no_cache)
+    changes, problems = plan_tables(site)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    code = _generate(site, changes, args.check, "tables")
+    return (
+        code
+        if code or not any(p.severity >= Severity.ERROR for p in problems)
+        else ExitCode.FINDINGS
+    )
+
+
+def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    site = load_site(settings, use_cache=not args.no_cache)
+    changes = _pending(site)
+    if not args.check and changes:
+        for file in apply(site, changes):
+            print(f"kb: wrote {file}", file=sys.stderr)
+        site = load_site(settings, use_cache=not args.no_cache)
+        changes = _pending(site)
+    code = _report(run_checks(site, changes), args)
+    stats = site.stats
+    print(
+        f"kb: {stats['pages']} pages ({stats['parsed']} parsed, {stats['cached']} cached) "
+        f"in {time.perf_counter() - started:.2f} s",
+        file=sys.stderr,
+    )
+    return code
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from kb.serve import serve
+
+    return serve(settings, host=args.host, port=args.port, watch=not args.no_watch)
+
+
+def cmd_new(settings: Settings, args: argparse.Namespace) -> int:
+    from kb.scaffold import new_paper
+
+    path = new_paper(settings, args.slug, title=args.title, category=args.category)
+    print(
+        f"kb: created {path.relative_to(settings.root)}; fill in the fields, then run `kb build`",
+        file=sys.stderr,
+    )
+    return ExitCode.OK
+
+
+def cmd_assets(settings: Settings, args: argparse.Namespace) -> int:
+    from kb.assets import AssetError
+    from kb.serve import vendor
+
+    try:
+        written = vendor(settings)
+    except AssetError as exc:
+        print(f"kb: error: {exc}", file=sys.stderr)
+        return ExitCode.CONFIG_ERROR
+    print(f"kb: vendor/ up to date ({len(written)} file(s) written)", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _pending(site: Site) -> list[FileChange]:
+    changes, _ = plan_tables(site)
+    sidebar = plan_sidebar(site)
+    return [sidebar, *changes] if sidebar else changes
+
+
+def _generate(site: Site, changes: list[FileChange], check: bool, what: str) -> int:
+    if check:
+        for change in changes:
+            sys.stdout.write(change.diff())
+        if changes:
+            files = ", ".join(c.file for c in changes)
+            print(f"kb: {what} out of date: {files}; run `kb {what}`", file=sys.stderr)
+            return ExitCode.FINDINGS
+        print(f"kb: {what} up to date", file=sys.stderr)
+        return ExitCode.OK
+    written = apply(site, changes)
+    for file in written:
+        print(f"kb: wrote {file}", file=sys.stderr)
+    if not written:
+        print(f"kb: {what} up to date", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _report(diagnostics: list[Diagnostic], args: argparse.Namespace) -> int:
+    sys.stdout.write(FORMATTERS[args.format](diagnostics))
+    threshold = Severity.WARNING if args.strict else Severity.ERROR
+    failing = any(d.severity >= threshold for d in diagnostics)
+    return ExitCode.FINDINGS if failing else ExitCode.OK

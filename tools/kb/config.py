@@ -1,0 +1,141 @@
+"""Settings from `pyproject.toml` `[tool.kb]`, validated once."""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from kb.diagnostics import CODES, Severity
+
+
+class ConfigError(Exception):
+    """The settings cannot be used; the message names the file and the fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    """Repository root (the folder holding pyproject.toml and index.html)."""
+    docs_dir: str = "docs"
+    """Folder of the pages, relative to root."""
+    sidebar: str = "_sidebar.md"
+    """Generated sidebar file, relative to root."""
+    vocabulary: str = "docs/_data/vocabulary.yaml"
+    """Controlled vocabularies for paper fields."""
+    data_dir: str = "docs/_data"
+    """YAML data files that `kb tables` can render."""
+    iframe_hosts: tuple[str, ...] = ()
+    """Hosts whose iframes pages may embed."""
+    severity: dict[str, Severity | None] = field(default_factory=dict)
+    """Per-code overrides: error, warning, info or off."""
+    max_page_kb: int = 512
+    """Pages above this size get MD504."""
+    serve_host: str = "127.0.0.1"
+    serve_port: int = 3000
+    cache_dir: str = ".kb-cache"
+    """Per-page parse cache (content-hash keyed); safe to delete."""
+    edit_url: str = ""
+    """Template of the "edit this page" link, with `{path}`; empty: derived from git origin."""
+    node_modules: str = "node_modules"
+    vendor_dir: str = "vendor"
+    jobs: int = 0
+    """Worker processes for a cold build; 0 = one per CPU."""
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel
+
+    @property
+    def docs_path(self) -> Path:
+        return self.root / self.docs_dir
+
+
+_SEVERITY_WORDS: dict[str, Severity | None] = {
+    "error": Severity.ERROR,
+    "warning": Severity.WARNING,
+    "info": Severity.INFO,
+    "off": None,
+}
+_STR_FIELDS = {
+    "docs_dir",
+    "sidebar",
+    "vocabulary",
+    "data_dir",
+    "serve_host",
+    "cache_dir",
+    "edit_url",
+    "node_modules",
+    "vendor_dir",
+}
+_INT_FIELDS = {"max_page_kb", "serve_port", "jobs"}
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` whose pyproject.toml has `[tool.kb]`."""
+    for folder in [start, *start.parents]:
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "[tool.kb]" in pyproject.read_text(encoding="utf-8"):
+            return folder
+    raise ConfigError(
+        f"no pyproject.toml with a [tool.kb] table at or above {start}; "
+        "run kb inside the repository or pass --root"
+    )
+
+
+def load_settings(root: Path) -> Settings:
+    """Read and validate `[tool.kb]` from `root/pyproject.toml`."""
+    pyproject = root / "pyproject.toml"
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{pyproject}: not found; pass --root to the repository") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{pyproject}: invalid TOML: {exc}") from None
+    table = data.get("tool", {}).get("kb", {})
+    return Settings(root=root, **_validate(table, "pyproject.toml"))
+
+
+def _validate(table: dict[str, Any], where: str) -> dict[str, Any]:
+    known = {f.name for f in fields(Settings)} - {"root"}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        prefix = f"{where}: [tool.kb] {key}"
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ConfigError(f"{prefix}: unknown setting{hint}")
+        values[key] = _validate_value(key, value, prefix)
+    return values
+
+
+def _validate_value(key: str, value: Any, prefix: str) -> Any:
+    if key in _STR_FIELDS:
+        if not isinstance(value, str):
+            raise ConfigError(f"{prefix}: expected a string, got {value!r}")
+        return value
+    if key in _INT_FIELDS:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"{prefix}: expected a non-negative integer, got {value!r}")
+        return value
+    if key == "iframe_hosts":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{prefix}: expected a list of host names, got {value!r}")
+        return tuple(v.lower() for v in value)
+    return _validate_severity(value, prefix)
+
+
+def _validate_severity(value: Any, prefix: str) -> dict[str, Severity | None]:
+    if not isinstance(value, dict):
+        raise ConfigError(f'{prefix}: expected a table such as {{ LNK205 = "error" }}')
+    result: dict[str, Severity | None] = {}
+    for code, word in value.items():
+        if code not in CODES:
+            raise ConfigError(f"{prefix}: unknown diagnostic code {code!r}")
+        if word not in _SEVERITY_WORDS:
+            raise ConfigError(
+                f"{prefix}.{code}: expected one of error, warning, info, off, got {word!r}"
+            )
+        result[code] = _SEVERITY_WORDS[word]
+    return result

@@ -1,0 +1,349 @@
+"""One diagnostic type shared by every check and every output format."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+
+
+class Severity(enum.IntEnum):
+    INFO = 10
+    WARNING = 20
+    ERROR = 30
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """A finding about one place in one file."""
+
+    file: str
+    """Repo-relative posix path, e.g. ``docs/papers/x.md``."""
+    line: int
+    """1-based line; 0 means the whole file."""
+    column: int
+    """1-based column; 0 when unknown."""
+    code: str
+    """Stable code such as ``LNK201``; see ``CODES``."""
+    message: str
+    severity: Severity = Severity.ERROR
+    hint: str = ""
+    """What to do about it, e.g. "did you mean 'mri'?"."""
+
+    @property
+    def name(self) -> str:
+        info = CODES.get(self.code)
+        return info.name if info else ""
+
+    def location(self) -> str:
+        loc = self.file
+        if self.line:
+            loc += f":{self.line}"
+            if self.column:
+                loc += f":{self.column}"
+        return loc
+
+    def __str__(self) -> str:
+        text = f"{self.location()}: {self.code} {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    name: str
+    """Kebab-case alias, e.g. ``link-target-missing``."""
+    summary: str
+    severity: Severity
+    doc_zh: str
+    """What it means, in Chinese, for the documentation page."""
+    fix_zh: str
+    """How to fix it, in Chinese, for the documentation page."""
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+CODES: dict[str, CodeInfo] = {
+    # Front matter and metadata files.
+    "FM101": CodeInfo(
+        "front-matter-missing",
+        "The page has no YAML front matter block.",
+        E,
+        "页面没有 YAML 元数据块。",
+        "在文件开头写 `---`、各字段、再一行 `---`。",
+    ),
+    "FM102": CodeInfo(
+        "yaml-syntax",
+        "A YAML block or data file cannot be parsed.",
+        E,
+        "YAML 元数据或数据文件无法解析。",
+        "按报告的行修正 YAML；含 `: `、`#` 或以 `[` 开头的值要加引号。",
+    ),
+    "FM103": CodeInfo(
+        "front-matter-not-mapping",
+        "The front matter is not a mapping of `key: value` pairs.",
+        E,
+        "元数据不是 `键: 值` 的映射。",
+        "每行写一个 `键: 值`。",
+    ),
+    "FM104": CodeInfo(
+        "page-type-invalid",
+        "`type` is missing or is not one of the page types.",
+        E,
+        "缺少 `type`，或取值不是已知的页面类型。",
+        "`type` 写 `paper`、`note`、`resources` 或 `guide`。",
+    ),
+    "FM105": CodeInfo(
+        "field-missing",
+        "A required field is missing.",
+        E,
+        "缺少必填字段。",
+        "补上该字段；无法核实的论文信息请列入 `unconfirmed`。",
+    ),
+    "FM106": CodeInfo(
+        "field-type",
+        "A field has the wrong type (e.g. text where an integer is expected).",
+        E,
+        "字段类型不对，例如该写整数的地方写了文字。",
+        "按提示中的期望格式填写。",
+    ),
+    "FM107": CodeInfo(
+        "vocabulary-unknown",
+        "A value is not in the controlled vocabulary.",
+        E,
+        "取值不在受控词表中。",
+        "使用 `docs/_data/vocabulary.yaml` 中的取值，或在同一个 PR 中增加新词条。",
+    ),
+    "FM108": CodeInfo(
+        "field-unknown",
+        "The front matter has a field this page type does not define.",
+        E,
+        "该页面类型没有这个字段。",
+        "删除该字段或修正拼写。",
+    ),
+    "FM109": CodeInfo(
+        "field-format",
+        "A value does not have the required format (DOI, arXiv id, URL, date, range).",
+        E,
+        "取值格式不对（DOI、arXiv 编号、网址、日期、范围）。",
+        "按提示中的格式填写。",
+    ),
+    "FM110": CodeInfo(
+        "key-duplicate",
+        "The same key appears twice in one YAML mapping; the first value would be lost.",
+        E,
+        "同一个 YAML 映射里出现了重复的键，前一个值会被悄悄丢掉。",
+        "只保留一个。",
+    ),
+    "FM111": CodeInfo(
+        "identifier-missing",
+        "A paper has none of `doi`, `arxiv`, `url`.",
+        E,
+        "论文没有 `doi`、`arxiv`、`url` 中的任何一个。",
+        "补上 DOI 或 arXiv 编号；绝不猜测。",
+    ),
+    "FM112": CodeInfo(
+        "paper-duplicate",
+        "Two paper pages describe the same paper (same DOI, arXiv id or title).",
+        E,
+        "两个论文页描述的是同一篇论文（DOI、arXiv 编号或标题相同）。",
+        "把两页合并为一页。",
+    ),
+    "FM113": CodeInfo(
+        "section-metadata",
+        "A section folder's `_section.yaml` is missing or invalid.",
+        E,
+        "栏目文件夹缺少 `_section.yaml` 或其内容无效。",
+        "为 docs/ 下每个文件夹写 `_section.yaml`，包含 `title` 和 `order`。",
+    ),
+    "FM114": CodeInfo(
+        "data-file-invalid",
+        "A YAML data file or the vocabulary does not have the expected shape.",
+        E,
+        "YAML 数据文件或词表的结构不对。",
+        "按提示修正对应条目。",
+    ),
+    # Links, anchors, images.
+    "LNK201": CodeInfo(
+        "link-target-missing",
+        "A link points to a page or file that does not exist.",
+        E,
+        "链接指向不存在的页面或文件。",
+        "修正相对于当前页面的路径，或创建目标文件。",
+    ),
+    "LNK202": CodeInfo(
+        "anchor-missing",
+        "A link's `#anchor` / `?id=` matches no heading on the target page.",
+        E,
+        "链接中的 `#锚点` / `?id=` 在目标页面上找不到对应标题。",
+        "使用目标标题的 docsify 5 锚点（见提示）。",
+    ),
+    "LNK203": CodeInfo(
+        "image-missing",
+        "An image file does not exist.",
+        E,
+        "图片文件不存在。",
+        "把图片放到仓库中（如 `docs/_media/`）或修正路径。",
+    ),
+    "LNK204": CodeInfo(
+        "link-outside-site",
+        "A link climbs above the site root.",
+        E,
+        "链接跳出了仓库根目录。",
+        "链接到仓库内的页面。",
+    ),
+    "LNK205": CodeInfo(
+        "reference-undefined",
+        "A reference-style link uses a label that is never defined.",
+        W,
+        "引用式链接使用了未定义的标签。",
+        "在段落下方补上 `[标签]: 网址`，或改用行内链接。",
+    ),
+    "LNK206": CodeInfo(
+        "image-remote",
+        "An image is loaded from another host (hotlinked).",
+        E,
+        "图片外链自其他网站（盗链），随时可能失效。",
+        "把图片（注意许可）存入仓库，或改为文字描述。",
+    ),
+    "LNK207": CodeInfo(
+        "link-to-draft",
+        "A published page links to a draft page, which the sidebar hides.",
+        W,
+        "已发布的页面链接到了草稿页，而草稿不出现在目录中。",
+        "发布目标页面或删除该链接。",
+    ),
+    # Generated files.
+    "SB301": CodeInfo(
+        "sidebar-stale",
+        "`_sidebar.md` differs from what `kb sidebar` generates.",
+        E,
+        "`_sidebar.md` 与 `kb sidebar` 生成的结果不一致。",
+        "运行 `kb sidebar`（或 `kb build`）并提交结果。",
+    ),
+    "TBL401": CodeInfo(
+        "table-stale",
+        "A generated table region differs from what `kb tables` renders.",
+        E,
+        "生成的表格区域已过期。",
+        "运行 `kb tables`（或 `kb build`）并提交结果。",
+    ),
+    "TBL402": CodeInfo(
+        "table-marker",
+        "A `<!-- kb:table … -->` marker is malformed or not closed.",
+        E,
+        "`<!-- kb:table … -->` 标记格式不对或没有闭合。",
+        "每个区域用单独一行的 `<!-- /kb:table -->` 结束。",
+    ),
+    "TBL403": CodeInfo(
+        "table-spec",
+        "A table marker names an unknown table or an unknown filter.",
+        E,
+        "表格标记指定了未知的表格或筛选条件。",
+        "使用本页列出的表格与筛选条件。",
+    ),
+    # Markdown content.
+    "MD501": CodeInfo(
+        "math-inline-unbalanced",
+        "A paragraph has an odd number of `$` inline-math delimiters.",
+        E,
+        "段落中用于行内公式的 `$` 个数为奇数。",
+        "用 `$` 闭合公式，字面的美元符号写作 `\\$`。",
+    ),
+    "MD502": CodeInfo(
+        "math-display-unbalanced",
+        "A `$$` display-math block is never closed.",
+        E,
+        "`$$` 独立公式没有闭合。",
+        "用 `$$` 结束公式块；公式块内不能有空行。",
+    ),
+    "MD503": CodeInfo(
+        "code-fence-unclosed",
+        "A fenced code block is never closed, so the rest of the page renders as code.",
+        E,
+        "代码块围栏没有闭合，页面余下部分都会显示成代码。",
+        "用相同的围栏（三个或更多反引号或波浪线）结束代码块。",
+    ),
+    "MD504": CodeInfo(
+        "page-too-large",
+        "The page is larger than `max_page_kb`; docsify renders it slowly.",
+        W,
+        "页面超过 `max_page_kb`，docsify 渲染会变慢。",
+        "拆分页面。",
+    ),
+    "MD505": CodeInfo(
+        "heading-missing",
+        "The page has no `#` heading, so docsify shows no title.",
+        W,
+        "页面没有一级标题，docsify 不会显示页面标题。",
+        "正文以 `# 标题` 开头。",
+    ),
+    "MD506": CodeInfo(
+        "encoding",
+        "The file is not valid UTF-8.",
+        E,
+        "文件不是有效的 UTF-8 编码。",
+        "以 UTF-8 保存文件。",
+    ),
+    # Unsafe content: pages come from pull requests.
+    "SEC601": CodeInfo(
+        "script-tag",
+        "Raw `<script>` in a page.",
+        E,
+        "页面中出现原始 `<script>`。",
+        "删除；页面不允许运行脚本。",
+    ),
+    "SEC602": CodeInfo(
+        "event-handler",
+        "An inline event handler attribute (`onclick=`, `onerror=` …).",
+        E,
+        "内联事件处理属性（`onclick=`、`onerror=` 等）。",
+        "删除该属性。",
+    ),
+    "SEC603": CodeInfo(
+        "script-url",
+        "A `javascript:`, `vbscript:` or `data:` URL in a link or attribute.",
+        E,
+        "链接或属性中使用了 `javascript:`、`vbscript:` 或 `data:` 网址。",
+        "链接到 https 页面或仓库内的文件。",
+    ),
+    "SEC604": CodeInfo(
+        "iframe-host",
+        "An iframe whose host is not on the `iframe_hosts` allowlist.",
+        E,
+        "iframe 的来源不在 `iframe_hosts` 白名单中。",
+        "改为普通链接，或请维护者把该来源加入白名单。",
+    ),
+    "SEC605": CodeInfo(
+        "unsafe-element",
+        "An element that can load or run foreign content (object, embed, base, meta, form, …).",
+        E,
+        "可能加载或运行外部内容的元素（object、embed、base、meta、form、style 等）。",
+        "删除该元素。",
+    ),
+}
+
+
+def with_severity(
+    diagnostic: Diagnostic, overrides: dict[str, Severity | None]
+) -> Diagnostic | None:
+    """Apply a settings override; None means the code is switched off."""
+    if diagnostic.code not in overrides:
+        return diagnostic
+    severity = overrides[diagnostic.code]
+    return None if severity is None else replace(diagnostic, severity=severity)
+
+
+def make(
+    code: str,
+    file: str,
+    line: int,
+    message: str,
+    *,
+    column: int = 0,
+    hint: str = "",
+) -> Diagnostic:
+    """Build a diagnostic with the code's default severity."""
+    return Diagnostic(file, line, column, code, message, CODES[code].severity, hint)

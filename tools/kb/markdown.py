@@ -1,0 +1,330 @@
+"""A fast, line-aware scan of the markdown that docsify renders.
+
+It is not a full CommonMark parser: it finds exactly what the checks need (headings with
+their docsify slugs, links, images, raw HTML tags, math delimiters) and skips what marked
+would not treat as markdown (fenced and indented code, inline code, HTML comments).
+Everything works on whole-text regular expressions over a *masked* copy of the body in
+which skipped regions are blanked out with spaces, so offsets and line numbers stay true.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import re
+from typing import NamedTuple
+
+from kb.slugify import Slugger
+
+
+class Heading(NamedTuple):
+    line: int
+    level: int
+    text: str
+    slug: str
+
+
+class Link(NamedTuple):
+    line: int
+    column: int
+    target: str
+    kind: str
+    """link | image | definition | autolink | html:<tag>:<attr>"""
+
+
+class Tag(NamedTuple):
+    line: int
+    column: int
+    name: str
+    attrs: tuple[tuple[str, str], ...]
+
+
+class Issue(NamedTuple):
+    code: str
+    line: int
+    column: int
+    message: str
+    hint: str
+
+
+class Scan(NamedTuple):
+    headings: tuple[Heading, ...]
+    links: tuple[Link, ...]
+    tags: tuple[Tag, ...]
+    ref_uses: tuple[tuple[str, int, int], ...]
+    ref_defs: frozenset[str]
+    issues: tuple[Issue, ...]
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})([^\n]*)$", re.M)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
+_INDENTED = re.compile(r"(?:^|\n)[ \t]*\n((?:(?: {4}|\t)[^\n]*(?:\n|$)|[ \t]*\n)+)")
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?(?:[ \t]+#+)?[ \t]*$", re.M)
+_SETEXT = re.compile(r"^([^\n]*\S[^\n]*)\n {0,3}(=+|-+)[ \t]*$", re.M)
+_NOT_PARAGRAPH = re.compile(r"^ {0,3}(?:[-*+>#|]|\d{1,9}[.)]|`{3}|~{3}|<)")
+_DOCSIFY_ID = re.compile(r"(?:^|\s):id=([\w%-]+)")
+_INLINE_LINK = re.compile(
+    r"(!?)\[((?:[^\[\]\\\n]|\\.|\[(?:[^\[\]\\\n]|\\.)*\])*)\]"
+    r"\(\s*(<[^<>\n]*>|(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))*)"
+    r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)"
+)
+_REF_DEF = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.)+)\]:[ \t]*(<[^<>\n]*>|\S+)", re.M)
+_REF_USE = re.compile(r"(?<![\]\\])\[((?:[^\[\]\\\n]|\\.)+)\]\[((?:[^\[\]\\\n]|\\.)*)\]")
+_AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]*)>")
+_TAG = re.compile(
+    r"<([a-zA-Z][a-zA-Z0-9:-]*)((?:\s+[^\s\"'>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*)\s*/?>"
+)
+_ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?")
+_MATH_TOKEN = re.compile(r"\\\$|\$\$|\$|\n[ \t]*\n")
+_LINK_ATTRS = {"href", "src", "action", "formaction", "poster", "data", "xlink:href", "srcset"}
+
+
+def scan_markdown(body: str, body_line: int = 1) -> Scan:
+    """Scan a page body; `body_line` is the file line of its first line."""
+    issues: list[Issue] = []
+    starts = _line_starts(body)
+
+    def where(offset: int) -> tuple[int, int]:
+        index = bisect.bisect_right(starts, offset) - 1
+        return body_line + index, offset - starts[index] + 1
+
+    masked = _mask_code(body, where, issues)
+    masked = _mask_math(masked, where, issues)
+    headings = _headings(body, masked, where)
+    links = _links(masked, where)
+    tags = _tags(masked, where)
+    links.extend(_tag_links(tags))
+    ref_defs = frozenset(_norm_label(m.group(1)) for m in _REF_DEF.finditer(masked))
+    ref_uses = tuple(
+        (_norm_label(m.group(2) or m.group(1)), *where(m.start()))
+        for m in _REF_USE.finditer(masked)
+    )
+    links.sort()
+    return Scan(tuple(headings), tuple(links), tuple(tags), ref_uses, ref_defs, tuple(issues))
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    find = text.find
+    pos = find("\n")
+    while pos >= 0:
+        starts.append(pos + 1)
+        pos = find("\n", pos + 1)
+    return starts
+
+
+def _blank(segment: str) -> str:
+    """Spaces of the same length, newlines kept."""
+    if "\n" not in segment:
+        return " " * len(segment)
+    return "\n".join(" " * len(part) for part in segment.split("\n"))
+
+
+def _apply_masks(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text
+    out: list[str] = []
+    last = 0
+    for start, end in sorted(spans):
+        if start < last:
+            start = last
+        if end <= start:
+            continue
+        out.append(text[last:start])
+        out.append(_blank(text[start:end]))
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def mask_code(body: str) -> str:
+    """`body` with code (fenced, indented, inline) blanked out; HTML comments are kept."""
+    return _mask_code(body, lambda offset: (0, 0), [], comments=False)
+
+
+def _mask_code(body: str, where, issues: list[Issue], *, comments: bool = True) -> str:
+    spans = _fence_spans(body, where, issues)
+    text = _apply_masks(body, spans)
+    spans = [m.span(1) for m in _INDENTED.finditer(text) if not _in_list(text, m.start(1))]
+    text = _apply_masks(text, spans)
+    if comments:
+        text = _apply_masks(text, [m.span() for m in _COMMENT.finditer(text)])
+    spans = [m.span() for m in _CODE_SPAN.finditer(text) if "\n\n" not in m.group(2)]
+    return _apply_masks(text, spans)
+
+
+def _fence_spans(body: str, where, issues: list[Issue]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    open_match: re.Match[str] | None = None
+    for match in _FENCE.finditer(body):
+        fence = match.group(1)
+        if open_match is None:
+            if fence[0] == "`" and "`" in match.group(2):
+                continue  # an info string may not contain backticks: this is inline code
+            open_match = match
+            continue
+        opener = open_match.group(1)
+        if fence[0] == opener[0] and len(fence) >= len(opener) and not match.group(2).strip():
+            spans.append((open_match.start(), match.end()))
+            open_match = None
+    if open_match is not None:
+        line, column = where(open_match.start())
+        issues.append(
+            Issue(
+                "MD503",
+                line,
+                column,
+                f"code fence '{open_match.group(1)}' is never closed",
+                "close it with the same fence on its own line",
+            )
+        )
+        spans.append((open_match.start(), len(body)))
+    return spans
+
+
+def _in_list(text: str, start: int) -> bool:
+    """Whether an indented block continues a list item (then it is not code)."""
+    end = text.rfind("\n", 0, max(start - 1, 0))
+    while end > 0:
+        prev_start = text.rfind("\n", 0, end - 1) + 1
+        line = text[prev_start:end]
+        if line.strip():
+            return bool(_LIST_ITEM.match(line)) or line.startswith(("  ", "\t"))
+        end = prev_start - 1
+    return False
+
+
+def _mask_math(text: str, where, issues: list[Issue]) -> str:
+    """Check `$`/`$$` pairing paragraph by paragraph; blank out math so it is not scanned."""
+    if "$" not in text:
+        return text
+    spans: list[tuple[int, int]] = []
+    inline_at = display_at = -1
+    for match in _MATH_TOKEN.finditer(text):
+        token = match.group()
+        if token == "\\$":
+            continue
+        if token == "$$":
+            if inline_at >= 0:
+                continue  # `$$` inside inline math: let KaTeX report it
+            if display_at < 0:
+                display_at = match.start()
+            else:
+                spans.append((display_at, match.end()))
+                display_at = -1
+        elif token == "$":
+            if display_at >= 0:
+                continue
+            if inline_at < 0:
+                inline_at = match.start()
+            else:
+                spans.append((inline_at, match.end()))
+                inline_at = -1
+        else:  # a blank line ends the paragraph
+            inline_at, display_at = _close_paragraph(inline_at, display_at, where, issues)
+    _close_paragraph(inline_at, display_at, where, issues)
+    return _apply_masks(text, spans)
+
+
+def _close_paragraph(
+    inline_at: int, display_at: int, where, issues: list[Issue]
+) -> tuple[int, int]:
+    if display_at >= 0:
+        line, column = where(display_at)
+        issues.append(
+            Issue(
+                "MD502",
+                line,
+                column,
+                "'$$' display math is not closed in this paragraph",
+                "add the closing '$$'; display math may not contain blank lines",
+            )
+        )
+    if inline_at >= 0:
+        line, column = where(inline_at)
+        issues.append(
+            Issue(
+                "MD501",
+                line,
+                column,
+                "'$' opens inline math that is never closed",
+                "close the formula with '$' or write a literal dollar as '\\$'",
+            )
+        )
+    return -1, -1
+
+
+def _headings(body: str, masked: str, where) -> list[Heading]:
+    found: list[tuple[int, int, str]] = []
+    for match in _ATX.finditer(masked):
+        start, end = match.span(2) if match.group(2) is not None else (match.end(), match.end())
+        found.append((match.start(), len(match.group(1)), body[start:end].strip()))
+    for match in _SETEXT.finditer(masked):
+        text = match.group(1)
+        if _NOT_PARAGRAPH.match(text) or _ATX.match(text):
+            continue
+        level = 1 if match.group(2)[0] == "=" else 2
+        found.append((match.start(), level, body[match.start(1) : match.end(1)].strip()))
+    found.sort()
+    slugger = Slugger()
+    headings = []
+    for offset, level, text in found:
+        custom = _DOCSIFY_ID.search(text)
+        slug = slugger.slug(custom.group(1) if custom else text)
+        headings.append(Heading(where(offset)[0], level, text, slug))
+    return headings
+
+
+def _links(masked: str, where) -> list[Link]:
+    links: list[Link] = []
+    for match in _INLINE_LINK.finditer(masked):
+        target = match.group(3)
+        if target.startswith("<"):
+            target = target[1:-1]
+        kind = "image" if match.group(1) else "link"
+        links.append(Link(*where(match.start()), _unescape(target), kind))
+    for match in _REF_DEF.finditer(masked):
+        target = match.group(2)
+        target = target[1:-1] if target.startswith("<") else target
+        links.append(Link(*where(match.start(2)), _unescape(target), "definition"))
+    for match in _AUTOLINK.finditer(masked):
+        links.append(Link(*where(match.start(1)), match.group(1), "autolink"))
+    return links
+
+
+def _tags(masked: str, where) -> list[Tag]:
+    if "<" not in masked:
+        return []
+    tags = []
+    for match in _TAG.finditer(masked):
+        attrs = tuple(
+            (m.group(1).lower(), html.unescape(_unquote(m.group(2) or "")))
+            for m in _ATTR.finditer(match.group(2) or "")
+        )
+        tags.append(Tag(*where(match.start()), match.group(1).lower(), attrs))
+    return tags
+
+
+def _tag_links(tags: list[Tag]) -> list[Link]:
+    return [
+        Link(tag.line, tag.column, value, f"html:{tag.name}:{name}")
+        for tag in tags
+        for name, value in tag.attrs
+        if name in _LINK_ATTRS and name != "srcset"
+    ]
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+def _unescape(target: str) -> str:
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", target) if "\\" in target else target
+
+
+def _norm_label(label: str) -> str:
+    return " ".join(label.split()).casefold()

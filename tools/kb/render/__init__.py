@@ -1,0 +1,1 @@
+"""Renderers: model → markdown text. Pure functions; writing is done by `kb.writer`."""

@@ -1,0 +1,334 @@
+"""Markdown tables for `<!-- kb:table … -->` regions, rendered with Jinja templates."""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from kb.diagnostics import CODES, Diagnostic, make
+from kb.model import ParsedPage
+from kb.render.sidebar import page_label
+from kb.render.text import md_cell, md_text, md_url
+from kb.schema import PAGE_TYPES
+from kb.site import Site
+from kb.slugify import slug_base
+from kb.yamlio import parse_yaml
+
+PAPER_FILTERS = {"category": "category", "task": "tasks", "modality": "modalities", "area": "areas"}
+
+
+class TableError(Exception):
+    """A marker asks for something that cannot be rendered (TBL403 / FM114)."""
+
+    def __init__(self, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    kind: str
+    args: dict[str, str]
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("kb", "templates"),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["cell"] = md_text
+    env.filters["url"] = md_url
+    env.filters["cell_md"] = md_cell
+    return env
+
+
+def parse_spec(spec: str) -> TableSpec:
+    """`papers category=survival` → TableSpec('papers', {'category': 'survival'})."""
+    try:
+        words = shlex.split(spec)
+    except ValueError as exc:
+        raise TableError("TBL403", f"cannot read table spec {spec!r}: {exc}") from None
+    if not words:
+        raise TableError(
+            "TBL403", "table marker names no table", hint=f"use one of {', '.join(RENDERERS)}"
+        )
+    args: dict[str, str] = {}
+    for word in words[1:]:
+        key, sep, value = word.partition("=")
+        if not sep or not value:
+            raise TableError("TBL403", f"expected key=value, got {word!r}")
+        args[key] = value
+    return TableSpec(words[0], args)
+
+
+def render_region(site: Site, page: ParsedPage, spec_text: str) -> str:
+    """The content a region should hold (between the marker lines)."""
+    spec = parse_spec(spec_text)
+    renderer = RENDERERS.get(spec.kind)
+    if renderer is None:
+        raise TableError(
+            "TBL403", f"unknown table {spec.kind!r}", hint=f"use one of {', '.join(RENDERERS)}"
+        )
+    return "\n" + renderer(site, page, spec.args) + "\n"
+
+
+def _papers(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
+    _known_args(args, {*PAPER_FILTERS, "year"})
+    _check_filter_values(site, args)
+    rows = [_paper_row(site, page, p) for p in _papers_matching(site, args)]
+    rows.sort(key=lambda r: (-(r["year"] if isinstance(r["year"], int) else 0), r["label"]))
+    return environment().get_template("papers.md.j2").render(rows=rows)
+
+
+def _papers_matching(site: Site, args: Mapping[str, str]) -> list[ParsedPage]:
+    matching = []
+    for paper in site.content_pages():
+        meta = paper.meta or {}
+        if paper.page_type != "paper":
+            continue
+        if "year" in args and str(meta.get("year")) != args["year"]:
+            continue
+        if all(_has_value(meta.get(PAPER_FILTERS[k]), v) for k, v in args.items() if k != "year"):
+            matching.append(paper)
+    return matching
+
+
+def _has_value(field: Any, wanted: str) -> bool:
+    return field == wanted or (isinstance(field, list) and wanted in field)
+
+
+def _paper_row(site: Site, page: ParsedPage, paper: ParsedPage) -> dict[str, Any]:
+    meta = paper.meta or {}
+    return {
+        "label": page_label(paper),
+        "link": posixpath.relpath(paper.file, posixpath.dirname(page.file)),
+        "year": meta.get("year", "—"),
+        "venue": meta.get("venue", "—"),
+        "tasks": _terms(site, "tasks", meta.get("tasks")),
+        "modalities": _terms(site, "modalities", meta.get("modalities")),
+        "code": meta.get("code", ""),
+    }
+
+
+def _terms(site: Site, vocab: str, values: Any) -> str:
+    if not isinstance(values, list):
+        return "—"
+    terms = site.vocabulary.get(vocab, {})
+    return "、".join(terms[v].title if v in terms else str(v) for v in values)
+
+
+def _categories(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
+    _known_args(args, {"index"})
+    counts: dict[str, int] = {}
+    for paper in site.content_pages():
+        if paper.page_type == "paper":
+            category = str((paper.meta or {}).get("category"))
+            counts[category] = counts.get(category, 0) + 1
+    terms = sorted(site.vocabulary.get("categories", {}).values(), key=lambda t: (t.order, t.id))
+    index = args.get("index", "")
+    rows = [
+        {
+            "title": term.title,
+            "description": term.description,
+            "count": counts.get(term.id, 0),
+            "link": f"{index}#{slug_base(term.title)}" if index else "",
+        }
+        for term in terms
+    ]
+    total = sum(counts.values())
+    return environment().get_template("categories.md.j2").render(rows=rows, total=total)
+
+
+def _data(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
+    _known_args(args, {"name"})
+    if "name" not in args:
+        raise TableError("TBL403", "data table needs name=<file in the data folder, without .yaml>")
+    columns, rows = load_data_table(
+        site.settings.path(site.settings.data_dir),
+        args["name"],
+        f"{site.settings.data_dir}/{args['name']}.yaml",
+    )
+    return environment().get_template("data.md.j2").render(columns=columns, rows=rows)
+
+
+def _codes(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
+    _known_args(args, set())
+    return environment().get_template("codes.md.j2").render(codes=sorted(CODES.items()))
+
+
+_KIND_LABELS = {
+    "str": "文本",
+    "text-list": "文本列表",
+    "int": "整数",
+    "bool": "true / false",
+    "date": "日期 YYYY-MM-DD",
+    "year": "年份（整数）",
+    "doi": "DOI，如 10.1038/xxx",
+    "arxiv": "arXiv 编号，如 1810.03382",
+    "url": "http(s) 网址",
+    "vocab": "词表中的一个取值",
+    "vocab-list": "词表取值的列表",
+    "field-list": "字段名列表",
+}
+
+
+def _fields(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
+    _known_args(args, {"type"})
+    page_type = args.get("type", "paper")
+    if page_type not in PAGE_TYPES:
+        raise TableError(
+            "TBL403",
+            f"type={page_type!r} is not a page type",
+            hint=f"use one of {', '.join(PAGE_TYPES)}",
+        )
+    fields = list(PAGE_TYPES[page_type].items())
+    fields.sort(key=lambda item: (not item[1].required, list(PAGE_TYPES[page_type]).index(item[0])))
+    return environment().get_template("fields.md.j2").render(fields=fields, kinds=_KIND_LABELS)
+
+
+def _vocabulary(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
+    _known_args(args, {"name"})
+    name = args.get("name", "")
+    if name not in site.vocabulary:
+        raise TableError(
+            "TBL403",
+            f"name={name!r} is not a vocabulary",
+            hint=f"use one of {', '.join(site.vocabulary)}",
+        )
+    terms = sorted(site.vocabulary[name].values(), key=lambda t: (t.order, t.id))
+    return environment().get_template("vocabulary.md.j2").render(terms=terms)
+
+
+def load_data_table(
+    data_dir: Path, name: str, file: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Columns and rows of a data file; shape errors raise TableError(FM114)."""
+    try:
+        text = (data_dir / f"{name}.yaml").read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise TableError("TBL403", f"data file '{file}' not found") from None
+    doc, found = parse_yaml(text, file)
+    if doc is None:
+        raise TableError("FM102", found[0].message if found else "invalid YAML")
+    problems = list(validate_data_table(doc.data, doc.line, file))
+    if problems:
+        raise TableError("FM114", f"{file}: {problems[0].message}")
+    return doc.data["columns"], doc.data["rows"]
+
+
+def validate_data_table(data: Any, line_of: Callable[..., int], file: str) -> list[Diagnostic]:
+    """Shape of a data file: `columns: [{key, title, link?, link_text?}]`, `rows: [{…}]`."""
+    if not isinstance(data, dict) or not isinstance(data.get("columns"), list):
+        return [make("FM114", file, line_of(), "expected 'columns:' (a list) and 'rows:' (a list)")]
+    found: list[Diagnostic] = []
+    keys: set[str] = set()
+    for index, column in enumerate(data["columns"]):
+        if (
+            not isinstance(column, dict)
+            or not isinstance(column.get("key"), str)
+            or not isinstance(column.get("title"), str)
+        ):
+            found.append(
+                make("FM114", file, line_of("columns", index), "column needs 'key' and 'title'")
+            )
+            continue
+        keys.add(column["key"])
+    keys.update(
+        str(c.get("link_text"))
+        for c in data["columns"]
+        if isinstance(c, dict) and c.get("link_text")
+    )
+    rows = data.get("rows")
+    if not isinstance(rows, list):
+        return [*found, make("FM114", file, line_of("rows"), "'rows' must be a list of mappings")]
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            found.append(make("FM114", file, line_of("rows", index), "row must be a mapping"))
+            continue
+        for key in row:
+            if key not in keys:
+                found.append(
+                    make(
+                        "FM114",
+                        file,
+                        line_of("rows", index, key),
+                        f"row field '{key}' is not a column",
+                        hint=f"columns: {', '.join(sorted(keys))}",
+                    )
+                )
+    return found
+
+
+def _known_args(args: Mapping[str, str], allowed: set[str]) -> None:
+    for key in args:
+        if key not in allowed:
+            hint = (
+                f"allowed: {', '.join(sorted(allowed))}"
+                if allowed
+                else "this table takes no arguments"
+            )
+            raise TableError("TBL403", f"unknown table argument {key!r}", hint=hint)
+
+
+def _check_filter_values(site: Site, args: Mapping[str, str]) -> None:
+    for key, value in args.items():
+        if key == "year":
+            if not value.isdigit():
+                raise TableError("TBL403", f"year={value!r} is not a year")
+            continue
+        vocab = "categories" if key == "category" else PAPER_FILTERS[key]
+        if value not in site.vocabulary.get(vocab, {}):
+            raise TableError("TBL403", f"{key}={value!r} is not in the vocabulary '{vocab}'")
+
+
+RENDERERS: dict[str, Callable[[Site, ParsedPage, Mapping[str, str]], str]] = {
+    "papers": _papers,
+    "categories": _categories,
+    "data": _data,
+    "codes": _codes,
+    "fields": _fields,
+    "vocabulary": _vocabulary,
+}
+
+
+def expected_regions(
+    site: Site, page: ParsedPage
+) -> list[tuple[int, str | None, Diagnostic | None]]:
+    """For each region of a page: (line, wanted content or None, problem or None)."""
+    out: list[tuple[int, str | None, Diagnostic | None]] = []
+    for region in page.regions:
+        if region.end < 0:
+            out.append(
+                (
+                    region.line,
+                    None,
+                    make(
+                        "TBL402",
+                        page.file,
+                        region.line,
+                        "table region is not closed",
+                        hint="add '<!-- /kb:table -->' on its own line",
+                    ),
+                )
+            )
+            continue
+        try:
+            out.append((region.line, render_region(site, page, region.spec), None))
+        except TableError as exc:
+            out.append(
+                (region.line, None, make(exc.code, page.file, region.line, str(exc), hint=exc.hint))
+            )
+    return out

@@ -1,0 +1,34 @@
+"""Escaping for text placed into generated markdown."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import quote
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+
+
+def md_text(value: object) -> str:
+    """Plain text that stays plain inside markdown: no HTML, no emphasis, no links, one line."""
+    text = " ".join(str(value).split())
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def md_cell(value: object) -> str:
+    """Trusted markdown (our own strings) made safe for one table cell."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
+def md_url(path: str) -> str:
+    """Percent-encode a link target so spaces, CJK and parentheses survive markdown."""
+    return quote(path, safe="/-._~#?=&%:")
+
+
+def route(file: str) -> str:
+    """The root-absolute sidebar link of a page file (folders' README.md become `dir/`)."""
+    if file == "README.md":
+        return "/"
+    if file.endswith("/README.md"):
+        return "/" + file[: -len("README.md")]
+    return "/" + file

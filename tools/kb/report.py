@@ -1,0 +1,91 @@
+"""Formatters: a sequence of diagnostics → text. One function per format."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+from kb.diagnostics import Diagnostic, Severity
+
+
+def format_text(diagnostics: Sequence[Diagnostic]) -> str:
+    """`file:line:col: CODE message`, a hint line when there is one, and a summary."""
+    lines = []
+    for d in diagnostics:
+        level = "" if d.severity == Severity.ERROR else f"({d.severity.label}) "
+        lines.append(f"{d.location()}: {d.code} {level}{d.message}")
+        if d.hint:
+            lines.append(f"    hint: {d.hint}")
+    lines.append(summary(diagnostics))
+    return "\n".join(lines) + "\n"
+
+
+def format_json(diagnostics: Sequence[Diagnostic]) -> str:
+    payload = {
+        "version": 1,
+        "diagnostics": [
+            {
+                "file": d.file,
+                "line": d.line,
+                "column": d.column,
+                "code": d.code,
+                "name": d.name,
+                "severity": d.severity.label,
+                "message": d.message,
+                "hint": d.hint,
+            }
+            for d in diagnostics
+        ],
+        "summary": _counts(diagnostics),
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+
+
+def format_github(diagnostics: Sequence[Diagnostic]) -> str:
+    """GitHub Actions workflow commands: one annotation per diagnostic."""
+    lines = []
+    for d in diagnostics:
+        command = {Severity.ERROR: "error", Severity.WARNING: "warning"}.get(d.severity, "notice")
+        props = [f"file={_prop(d.file)}"]
+        if d.line:
+            props.append(f"line={d.line}")
+        if d.column:
+            props.append(f"col={d.column}")
+        props.append(f"title={_prop(f'{d.code} {d.name}'.strip())}")
+        message = f"{d.message} ({d.hint})" if d.hint else d.message
+        lines.append(f"::{command} {','.join(props)}::{_data(message)}")
+    lines.append(summary(diagnostics))
+    return "\n".join(lines) + "\n"
+
+
+def summary(diagnostics: Sequence[Diagnostic]) -> str:
+    counts = _counts(diagnostics)
+    if not diagnostics:
+        return "no problems found"
+    return (
+        f"{counts['errors']} error(s), {counts['warnings']} warning(s) in {counts['files']} file(s)"
+    )
+
+
+def _counts(diagnostics: Sequence[Diagnostic]) -> dict[str, int]:
+    return {
+        "errors": sum(d.severity == Severity.ERROR for d in diagnostics),
+        "warnings": sum(d.severity == Severity.WARNING for d in diagnostics),
+        "infos": sum(d.severity == Severity.INFO for d in diagnostics),
+        "files": len({d.file for d in diagnostics}),
+    }
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+FORMATTERS: dict[str, Callable[[Sequence[Diagnostic]], str]] = {
+    "text": format_text,
+    "json": format_json,
+    "github": format_github,
+}

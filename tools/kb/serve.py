@@ -1,0 +1,167 @@
+"""`kb serve`: build, vendor the front-end files, serve on loopback, rebuild on change."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+from kb.build import apply, plan_sidebar, plan_tables, run_checks
+from kb.config import Settings
+from kb.diagnostics import Severity
+from kb.report import format_text
+from kb.site import load_site
+
+# Top-level names the site never needs; everything else under the root is served read-only.
+_PRIVATE = {
+    "node_modules",
+    "tools",
+    "tests",
+    "bench",
+    "pyproject.toml",
+    "package.json",
+    "package-lock.json",
+    "dev",
+}
+
+
+def vendor(settings: Settings) -> list[str]:
+    """Copy the pinned front-end files into vendor/ and write the site info (edit link, build)."""
+    from kb.assets import vendor_assets
+
+    info = {"editUrl": edit_url(settings), "build": build_hash(settings)}
+    return vendor_assets(
+        settings.path(settings.node_modules), settings.path(settings.vendor_dir), info
+    )
+
+
+def edit_url(settings: Settings) -> str:
+    """The "edit this page" template: from settings, else from the git remote; '' if unknown."""
+    if settings.edit_url:
+        return settings.edit_url
+    remote = _git(settings.root, "config", "--get", "remote.origin.url")
+    branch = _git(settings.root, "symbolic-ref", "--short", "HEAD") or "main"
+    match = re.match(r"^(?:https://|git@)([\w.-]+)[/:]([\w.-]+)/([\w.-]+?)(?:\.git)?/?$", remote)
+    if not match:
+        return ""
+    host, owner, repo = match.groups()
+    edit = "-/edit" if "gitlab" in host else "edit"
+    return f"https://{host}/{owner}/{repo}/{edit}/{branch}/{{path}}"
+
+
+def build_hash(settings: Settings) -> str:
+    """Changes whenever any file under docs/ or the sidebar changes."""
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted([*settings.docs_path.rglob("*"), settings.path(settings.sidebar)]):
+        if path.is_file():
+            stat = path.stat()
+            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files with no-cache headers, UTF-8 markdown, and private folders hidden."""
+
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".md": "text/markdown; charset=utf-8",
+        ".js": "text/javascript; charset=utf-8",
+        ".json": "application/json",
+        ".woff2": "font/woff2",
+        ".svg": "image/svg+xml",
+    }
+
+    def send_head(self):  # type: ignore[no-untyped-def]
+        first = self.path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
+        if first.startswith(".") or first in _PRIVATE:
+            self.send_error(404, "Not part of the site")
+            return None
+        return super().send_head()
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        if args and str(args[1] if len(args) > 1 else "").startswith(("4", "5")):
+            sys.stderr.write(f"kb serve: {format % args}\n")
+
+
+def serve(settings: Settings, *, host: str | None, port: int | None, watch: bool) -> int:
+    rebuild(settings)
+    vendor(settings)
+    handler = partial(SiteHandler, directory=str(settings.root))
+    bind = (host or settings.serve_host, settings.serve_port if port is None else port)
+    server = http.server.ThreadingHTTPServer(bind, handler)
+    address = f"http://{bind[0]}:{server.server_address[1]}/"
+    print(f"kb: serving {address} (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    if watch:
+        threading.Thread(target=_watch, args=(settings,), daemon=True).start()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def rebuild(settings: Settings) -> None:
+    """sidebar + tables + check, reporting only findings."""
+    site = load_site(settings)
+    changes, _ = plan_tables(site)
+    sidebar = plan_sidebar(site)
+    changes = [sidebar, *changes] if sidebar else changes
+    for file in apply(site, changes):
+        print(f"kb: wrote {file}", file=sys.stderr)
+    if changes:
+        site = load_site(settings)
+    found = [d for d in run_checks(site, []) if d.severity >= Severity.WARNING]
+    sys.stderr.write(format_text(found))
+    sys.stderr.flush()
+
+
+def _snapshot(settings: Settings) -> dict[str, tuple[int, int]]:
+    state: dict[str, tuple[int, int]] = {}
+    watched = [settings.docs_path, settings.path("pyproject.toml")]
+    for top in watched:
+        paths = [top] if top.is_file() else [Path(d) / f for d, _, fs in os.walk(top) for f in fs]
+        for path in paths:
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            state[str(path)] = (stat.st_mtime_ns, stat.st_size)
+    return state
+
+
+def _watch(settings: Settings, interval: float = 0.5) -> None:
+    before = _snapshot(settings)
+    while True:
+        time.sleep(interval)
+        now = _snapshot(settings)
+        if now == before:
+            continue
+        print("kb: change detected, rebuilding", file=sys.stderr, flush=True)
+        try:
+            rebuild(settings)
+            vendor(settings)
+        except Exception as exc:  # noqa: BLE001 - keep serving; the next change retries
+            print(f"kb: rebuild failed: {exc}", file=sys.stderr, flush=True)
+        before = _snapshot(settings)

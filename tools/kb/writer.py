@@ -1,0 +1,53 @@
+"""Atomic, idempotent file writes that keep a file's BOM and line endings."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    bom: bool = False
+    crlf: bool = False
+
+
+def read_text(path: Path) -> tuple[str, TextStyle]:
+    """Text with LF newlines, plus how the file stored it."""
+    raw = path.read_bytes()
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    crlf = "\r\n" in text
+    return text.replace("\r\n", "\n"), TextStyle(bom, crlf)
+
+
+def encode(text: str, style: TextStyle) -> bytes:
+    if style.crlf:
+        text = text.replace("\n", "\r\n")
+    data = text.encode("utf-8")
+    return b"\xef\xbb\xbf" + data if style.bom else data
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Replace `path` atomically when its bytes differ; True when written."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True

@@ -1,0 +1,98 @@
+"""YAML parsing that remembers the line of every key and item."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from kb.diagnostics import Diagnostic, make
+
+try:
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+YamlPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    data: Any
+    lines: dict[YamlPath, int]
+    """File line (1-based) of each key / item, by path; () is the document itself."""
+
+    def line(self, *path: str | int) -> int:
+        """Line of the deepest known prefix of `path`."""
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, 0)
+
+
+def parse_yaml(
+    text: str, file: str, first_line: int = 1
+) -> tuple[YamlDoc | None, list[Diagnostic]]:
+    """Parse one YAML document; `first_line` is the file line where `text` starts."""
+    offset = first_line - 1
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + offset if mark else first_line
+        column = mark.column + 1 if mark else 0
+        problem = exc.problem or exc.context or "invalid YAML"
+        return None, [
+            make(
+                "FM102",
+                file,
+                line,
+                f"YAML syntax: {problem}",
+                column=column,
+                hint="quote values that contain ': ', '#' or start with '[', '{', '*', '&'",
+            )
+        ]
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: e.g. 2026-13-45 as a date
+        return None, [make("FM102", file, first_line, f"YAML value: {exc}")]
+    finally:
+        loader.dispose()
+    if node is None:
+        return YamlDoc(None, {(): first_line}), []
+    lines: dict[YamlPath, int] = {(): node.start_mark.line + 1 + offset}
+    diagnostics: list[Diagnostic] = []
+    _walk(node, (), offset, lines, diagnostics, file)
+    return YamlDoc(data, lines), diagnostics
+
+
+def _walk(
+    node: yaml.Node,
+    path: YamlPath,
+    offset: int,
+    lines: dict[YamlPath, int],
+    diagnostics: list[Diagnostic],
+    file: str,
+) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1 + offset
+            if key in seen:
+                diagnostics.append(
+                    make(
+                        "FM110",
+                        file,
+                        line,
+                        f"duplicate key '{key}' (first on line {seen[key]})",
+                        hint="the earlier value would be silently dropped; keep one",
+                    )
+                )
+            seen[key] = line
+            lines[(*path, key)] = line
+            _walk(value_node, (*path, key), offset, lines, diagnostics, file)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[(*path, index)] = item.start_mark.line + 1 + offset
+            _walk(item, (*path, index), offset, lines, diagnostics, file)
