@@ -45,7 +45,7 @@ def plan_sidebar(site: Site) -> FileChange | None:
     """The sidebar change `kb sidebar` would write, or None when up to date."""
     file = site.settings.sidebar
     path = site.settings.path(file)
-    new = render_sidebar(site)
+    new = site.memo("sidebar", lambda: render_sidebar(site))
     try:
         old, style = read_text(path)
     except FileNotFoundError:
@@ -64,9 +64,10 @@ def plan_tables(site: Site) -> tuple[list[FileChange], list[Diagnostic]]:
     """Region rewrites for every page with kb:table regions, plus region problems."""
     changes: list[FileChange] = []
     problems: list[Diagnostic] = []
-    for file, page in sorted(site.pages.items()):
-        if not page.regions:
+    for file, info in sorted(site.infos.items()):
+        if not info.has_regions:
             continue
+        page = site.pages[file]
         wanted = expected_regions(site, page)
         problems.extend(d for _, _, d in wanted if d is not None)
         change = _rewrite_regions(site.settings.path(file), file, [w for _, w, _ in wanted])
@@ -105,8 +106,8 @@ def apply(site: Site, changes: list[FileChange]) -> list[str]:
 def run_checks(site: Site, pending: list[FileChange]) -> list[Diagnostic]:
     """Every offline check; `pending` generated-file changes are reported as stale."""
     found: list[Diagnostic] = [*site.diagnostics]
-    for page in site.pages.values():
-        found.extend(page.diagnostics)
+    for info in site.infos.values():
+        found.extend(info.diagnostics)
     found.extend(check_links(site))
     found.extend(check_duplicates(site))
     found.extend(_check_data_files(site))

@@ -15,7 +15,7 @@ from kb.build import FileChange, GeneratorError, apply, plan_sidebar, plan_table
 from kb.config import ConfigError, Settings, find_root, load_settings
 from kb.diagnostics import Diagnostic, Severity
 from kb.report import FORMATTERS
-from kb.site import Site, load_site
+from kb.site import Site, load_site, save_cache
 
 
 class ExitCode(enum.IntEnum):
@@ -111,18 +111,22 @@ def _report_options(command: argparse.ArgumentParser) -> None:
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     site = load_site(settings, use_cache=not args.no_cache)
     pending = _pending(site)
-    return _report(run_checks(site, pending), args)
+    found = run_checks(site, pending)
+    save_cache(site)
+    return _report(found, args)
 
 
 def cmd_sidebar(settings: Settings, args: argparse.Namespace) -> int:
     site = load_site(settings, use_cache=not args.no_cache)
     change = plan_sidebar(site)
+    save_cache(site)
     return _generate(site, [change] if change else [], args.check, "sidebar")
 
 
 def cmd_tables(settings: Settings, args: argparse.Namespace) -> int:
     site = load_site(settings, use_cache=not args.no_cache)
     changes, problems = plan_tables(site)
+    save_cache(site)
     for problem in problems:
         print(problem, file=sys.stderr)
     code = _generate(site, changes, args.check, "tables")
@@ -140,9 +144,11 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     if not args.check and changes:
         for file in apply(site, changes):
             print(f"kb: wrote {file}", file=sys.stderr)
-        site = load_site(settings, use_cache=not args.no_cache)
+        site = load_site(settings, use_cache=not args.no_cache, reuse=site)
         changes = _pending(site)
-    code = _report(run_checks(site, changes), args)
+    found = run_checks(site, changes)
+    save_cache(site)
+    code = _report(found, args)
     stats = site.stats
     print(
         f"kb: {stats['pages']} pages ({stats['parsed']} parsed, {stats['cached']} cached) "

@@ -62,7 +62,7 @@ _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 _INDENTED = re.compile(r"(?:^|\n)[ \t]*\n((?:(?: {4}|\t)[^\n]*(?:\n|$)|[ \t]*\n)+)")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?(?:[ \t]+#+)?[ \t]*$", re.M)
-_SETEXT = re.compile(r"^([^\n]*\S[^\n]*)\n {0,3}(=+|-+)[ \t]*$", re.M)
+_UNDERLINE = re.compile(r"\n {0,3}(=+|-+)[ \t]*$", re.M)
 _NOT_PARAGRAPH = re.compile(r"^ {0,3}(?:[-*+>#|]|\d{1,9}[.)]|`{3}|~{3}|<)")
 _DOCSIFY_ID = re.compile(r"(?:^|\s):id=([\w%-]+)")
 _INLINE_LINK = re.compile(
@@ -147,12 +147,15 @@ def mask_code(body: str) -> str:
 def _mask_code(body: str, where, issues: list[Issue], *, comments: bool = True) -> str:
     spans = _fence_spans(body, where, issues)
     text = _apply_masks(body, spans)
-    spans = [m.span(1) for m in _INDENTED.finditer(text) if not _in_list(text, m.start(1))]
-    text = _apply_masks(text, spans)
-    if comments:
+    if "\n    " in text or "\n\t" in text:
+        spans = [m.span(1) for m in _INDENTED.finditer(text) if not _in_list(text, m.start(1))]
+        text = _apply_masks(text, spans)
+    if comments and "<!--" in text:
         text = _apply_masks(text, [m.span() for m in _COMMENT.finditer(text)])
-    spans = [m.span() for m in _CODE_SPAN.finditer(text) if "\n\n" not in m.group(2)]
-    return _apply_masks(text, spans)
+    if "`" in text:
+        spans = [m.span() for m in _CODE_SPAN.finditer(text) if "\n\n" not in m.group(2)]
+        text = _apply_masks(text, spans)
+    return text
 
 
 def _fence_spans(body: str, where, issues: list[Issue]) -> list[tuple[int, int]]:
@@ -261,12 +264,13 @@ def _headings(body: str, masked: str, where) -> list[Heading]:
     for match in _ATX.finditer(masked):
         start, end = match.span(2) if match.group(2) is not None else (match.end(), match.end())
         found.append((match.start(), len(match.group(1)), body[start:end].strip()))
-    for match in _SETEXT.finditer(masked):
-        text = match.group(1)
-        if _NOT_PARAGRAPH.match(text) or _ATX.match(text):
+    for match in _UNDERLINE.finditer(masked):
+        start = masked.rfind("\n", 0, match.start()) + 1
+        text = masked[start : match.start()]
+        if not text.strip() or _NOT_PARAGRAPH.match(text) or _ATX.match(text):
             continue
-        level = 1 if match.group(2)[0] == "=" else 2
-        found.append((match.start(), level, body[match.start(1) : match.end(1)].strip()))
+        level = 1 if match.group(1)[0] == "=" else 2
+        found.append((start, level, body[start : match.start()].strip()))
     found.sort()
     slugger = Slugger()
     headings = []

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import marshal
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from kb.checks.page import check_page
-from kb.diagnostics import Diagnostic, make
+from kb.diagnostics import Diagnostic, Severity, make
 from kb.frontmatter import normalize_text, split_front_matter
 from kb.markdown import Heading, Link, scan_markdown
 from kb.render.regions import Region, find_regions, stray_markers
+from kb.routes import link_targets
 from kb.schema import validate_front_matter
 from kb.vocabulary import Term
 from kb.yamlio import YamlPath
@@ -94,3 +97,148 @@ def parse_page(file: str, raw: bytes, ctx: ParseContext, *, special: bool = Fals
             )
         )
     return ParsedPage(file, meta, lines, scan.headings, scan.links, regions, tuple(found))
+
+
+class PageInfo:
+    """What every run needs about every page, cheap to load from the cache.
+
+    The front matter is kept as a marshal blob and decoded on first use: a warm run whose
+    metadata did not change never decodes it (generated files are memoised on the blobs).
+    """
+
+    __slots__ = ("file", "meta_blob", "diagnostics", "targets", "has_regions", "_meta")
+
+    def __init__(
+        self,
+        file: str,
+        meta_blob: bytes,
+        diagnostics: tuple[Diagnostic, ...],
+        targets: tuple[str, ...],
+        has_regions: bool,
+    ) -> None:
+        self.file = file
+        self.meta_blob = meta_blob
+        self.diagnostics = diagnostics
+        self.targets = targets
+        """Repo files the page's links and images point to (see kb.routes.link_targets)."""
+        self.has_regions = has_regions
+        self._meta: Any = _UNSET
+
+    @property
+    def meta(self) -> dict[str, Any] | None:
+        if self._meta is _UNSET:
+            self._meta = _decode_meta(marshal.loads(self.meta_blob))
+        return self._meta  # type: ignore[no-any-return]
+
+    @property
+    def page_type(self) -> str:
+        meta = self.meta
+        return str(meta.get("type", "")) if meta else ""
+
+    @property
+    def title(self) -> str:
+        meta = self.meta
+        return str(meta.get("title", "")) if meta else ""
+
+    @property
+    def is_draft(self) -> bool:
+        meta = self.meta
+        return bool(meta and meta.get("draft") is True)
+
+
+_UNSET = object()
+
+
+# A compact, builtin-only form of a parsed page for the cache and for worker processes:
+# marshal handles it far faster than pickle handles the objects. The part most runs need
+# (PageInfo) is kept apart from the part only re-checked pages need (`heavy` bytes).
+EncodedPage = tuple[Any, ...]
+
+
+def encode_page(page: ParsedPage) -> EncodedPage:
+    heavy = marshal.dumps(
+        (
+            page.lines,
+            tuple(tuple(h) for h in page.headings),
+            tuple(tuple(link) for link in page.links),
+            tuple(tuple(r) for r in page.regions),
+        )
+    )
+    diagnostics = tuple(
+        (d.file, d.line, d.column, d.code, d.message, int(d.severity), d.hint)
+        for d in page.diagnostics
+    )
+    targets = link_targets(page.file, page.links)
+    meta_blob = marshal.dumps(_encode_value(page.meta))
+    return (page.file, meta_blob, diagnostics, targets, bool(page.regions), heavy)
+
+
+def decode_info(data: EncodedPage) -> PageInfo:
+    file, meta, diagnostics, targets, has_regions, _ = data
+    return PageInfo(
+        file, _decode_meta(meta), _decode_diagnostics(diagnostics), targets, has_regions
+    )
+
+
+def decode_page(data: EncodedPage, info: PageInfo | None = None) -> ParsedPage:
+    info = info or decode_info(data)
+    lines, headings, links, regions = marshal.loads(data[5])
+    new = tuple.__new__
+    return ParsedPage(
+        info.file,
+        info.meta,
+        lines,
+        tuple([new(Heading, h) for h in headings]),
+        tuple([new(Link, link) for link in links]),
+        tuple([new(Region, r) for r in regions]),
+        info.diagnostics,
+    )
+
+
+def _decode_diagnostics(encoded: tuple[Any, ...]) -> tuple[Diagnostic, ...]:
+    return tuple(
+        Diagnostic(f, line, col, code, msg, Severity(sev), hint)
+        for f, line, col, code, msg, sev, hint in encoded
+    )
+
+
+def _encode_value(value: Any) -> Any:
+    """YAML data with dates turned into ('date', iso) tuples (YAML never yields tuples)."""
+    if isinstance(value, dict):
+        return {k: _encode_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_encode_value(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return ("datetime", value.isoformat())
+    if isinstance(value, dt.date):
+        return ("date", value.isoformat())
+    return value
+
+
+def _decode_meta(meta: Any) -> Any:
+    """Fast path: most values are strings, numbers or lists of strings."""
+    if type(meta) is not dict:
+        return _decode_value(meta)
+    out = {}
+    for key, value in meta.items():
+        kind = type(value)
+        if kind is str or kind is int or kind is bool:
+            out[key] = value
+        elif kind is list and all(type(item) is str for item in value):
+            out[key] = value
+        else:
+            out[key] = _decode_value(value)
+    return out
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _decode_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode_value(v) for v in value]
+    if isinstance(value, tuple):
+        kind, text = value
+        return (
+            dt.datetime.fromisoformat(text) if kind == "datetime" else dt.date.fromisoformat(text)
+        )
+    return value

@@ -17,7 +17,7 @@ from kb.build import apply, plan_sidebar, plan_tables, run_checks
 from kb.config import Settings
 from kb.diagnostics import Severity
 from kb.report import format_text
-from kb.site import load_site
+from kb.site import load_site, save_cache
 
 # Top-level names the site never needs; everything else under the root is served read-only.
 _PRIVATE = {
@@ -131,8 +131,9 @@ def rebuild(settings: Settings) -> None:
     for file in apply(site, changes):
         print(f"kb: wrote {file}", file=sys.stderr)
     if changes:
-        site = load_site(settings)
+        site = load_site(settings, reuse=site)
     found = [d for d in run_checks(site, []) if d.severity >= Severity.WARNING]
+    save_cache(site)
     sys.stderr.write(format_text(found))
     sys.stderr.flush()
 

@@ -4,24 +4,36 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import marshal
 import multiprocessing
 import os
-import pickle
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from kb import __version__
 from kb.config import Settings
 from kb.diagnostics import Diagnostic, make
-from kb.model import ParseContext, ParsedPage, parse_page
+from kb.model import (
+    EncodedPage,
+    PageInfo,
+    ParseContext,
+    ParsedPage,
+    decode_info,
+    decode_page,
+    encode_page,
+    parse_page,
+)
 from kb.schema import validate_section
 from kb.vocabulary import Term, load_vocabulary
 from kb.yamlio import parse_yaml
 
+T = TypeVar("T")
 SECTION_FILE = "_section.yaml"
-_CACHE_NAME = "pages.pickle"
+_CACHE_NAME = "pages.marshal"
+_CACHE_FORMAT = f"kb-cache-{__version__}-2"
 _PARALLEL_MIN = 200
 """Below this many pages to parse, a process pool costs more than it saves."""
 
@@ -37,26 +49,102 @@ class Section:
     draft: bool = False
 
 
+class Pages(Mapping[str, ParsedPage]):
+    """Pages by file, decoded from their cache entries on first access."""
+
+    def __init__(self, encoded: dict[str, EncodedPage], infos: dict[str, PageInfo]) -> None:
+        self._encoded = encoded
+        self._infos = infos
+        self._decoded: dict[str, ParsedPage] = {}
+
+    def __getitem__(self, file: str) -> ParsedPage:
+        page = self._decoded.get(file)
+        if page is None:
+            page = self._decoded[file] = decode_page(self._encoded[file], self._infos[file])
+        return page
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._encoded)
+
+    def __len__(self) -> int:
+        return len(self._encoded)
+
+
 @dataclass
 class Site:
     settings: Settings
     vocabulary: dict[str, dict[str, Term]]
-    pages: dict[str, ParsedPage]
-    """By repo-relative file; includes special `_*.md` pages."""
+    infos: dict[str, PageInfo]
+    """Every page's metadata and own findings, by repo-relative file."""
+    pages: Mapping[str, ParsedPage]
+    """Full parse results (headings, links, …), decoded lazily; includes special pages."""
     sections: dict[str, Section]
     files: set[str]
     """Every repo-relative file under docs/ plus the root files; link targets resolve here."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     """Findings from loading: vocabulary, section metadata."""
     stats: dict[str, int] = field(default_factory=dict)
+    cache: PageCache | None = None
+    """This run's cache state; None when caching is off."""
+    _signature: str | None = None
 
-    def content_pages(self) -> list[ParsedPage]:
+    def content_pages(self) -> list[PageInfo]:
         """Pages that appear on the site (not special, not drafts), in file order."""
-        return [p for f, p in sorted(self.pages.items()) if not _is_special(f) and not p.is_draft]
+        return [i for f, i in sorted(self.infos.items()) if not _is_special(f) and not i.is_draft]
+
+    def key(self, file: str) -> str:
+        """Content key of a page (changes whenever the page or the toolchain changes)."""
+        return self.cache.keys[file] if self.cache else ""
+
+    def metadata_signature(self) -> str:
+        """Changes whenever any page's front matter, the set of pages or the sections change."""
+        if self._signature is None:
+            digest = hashlib.blake2b(repr(sorted(self.sections.items())).encode(), digest_size=20)
+            digest.update((self.cache.salt if self.cache else "").encode())
+            data_dir = self.settings.path(self.settings.data_dir)
+            for path in sorted(data_dir.glob("*.yaml")) if data_dir.is_dir() else []:
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            for file in sorted(self.infos):
+                digest.update(file.encode() + b"\0")
+                digest.update(self.infos[file].meta_blob)
+            self._signature = digest.hexdigest()
+        return self._signature
+
+    def memo(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()` once per metadata state: generated output depends on metadata only."""
+        if self.cache is None:
+            return compute()
+        key = f"{name}\0{self.metadata_signature()}"
+        self.cache.used.add(key)
+        if key in self.cache.generated:
+            return self.cache.generated[key]  # type: ignore[no-any-return]
+        value = self.cache.generated[key] = compute()
+        self.cache.dirty = True
+        return value
 
 
-def load_site(settings: Settings, *, use_cache: bool = True) -> Site:
-    """collect → parse (cached, parallel) → model."""
+@dataclass
+class PageCache:
+    """Parse results and cross-page check results, persisted between runs."""
+
+    salt: str
+    entries: dict[str, EncodedPage] = field(default_factory=dict)
+    """Encoded parse result by content key."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """Content key by file, for this run."""
+    stats: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)
+    """file → (size, mtime_ns, ctime_ns, inode, key): lets unchanged files skip read + hash."""
+    links: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    """Content key → (dependency state, encoded link findings)."""
+    generated: dict[str, Any] = field(default_factory=dict)
+    """Memoised sidebar, tables and duplicate findings, keyed by what they depend on."""
+    used: set[str] = field(default_factory=set)
+    dirty: bool = False
+    persist: bool = True
+
+
+def load_site(settings: Settings, *, use_cache: bool = True, reuse: Site | None = None) -> Site:
+    """collect → parse (cached, parallel) → model. `reuse`: a site loaded earlier in this run."""
     vocab_file = settings.vocabulary
     vocabulary, found = load_vocabulary(settings.path(vocab_file), vocab_file)
     ctx = ParseContext(
@@ -65,8 +153,17 @@ def load_site(settings: Settings, *, use_cache: bool = True) -> Site:
     page_files, folders, files = find_files(settings)
     sections, section_found = load_sections(settings, folders)
     found.extend(section_found)
-    pages, stats = parse_pages(settings, page_files, ctx, use_cache=use_cache)
-    return Site(settings, vocabulary, pages, sections, files, found, stats)
+    salt = _context_salt(ctx)
+    if reuse is not None and reuse.cache is not None and reuse.cache.salt == salt:
+        cache = reuse.cache
+    elif use_cache:
+        cache = read_cache(settings, salt)
+    else:
+        cache = PageCache(salt, persist=False)
+    by_file, stats = parse_pages(settings, page_files, ctx, cache)
+    infos = {file: decode_info(encoded) for file, encoded in by_file.items()}
+    pages = Pages(by_file, infos)
+    return Site(settings, vocabulary, infos, pages, sections, files, found, stats, cache)
 
 
 def find_files(settings: Settings) -> tuple[list[str], list[str], set[str]]:
@@ -127,74 +224,128 @@ def load_sections(
 
 
 def parse_pages(
-    settings: Settings, files: list[str], ctx: ParseContext, *, use_cache: bool
-) -> tuple[dict[str, ParsedPage], dict[str, int]]:
-    """Parse every page; results are cached by a hash of the page and everything it depends on."""
-    salt = _context_salt(ctx)
-    cache = _read_cache(settings) if use_cache else {}
-    pages: dict[str, ParsedPage] = {}
+    settings: Settings, files: list[str], ctx: ParseContext, cache: PageCache
+) -> tuple[dict[str, EncodedPage], dict[str, int]]:
+    """Parse every page not already in the cache; returns encoded results by file.
+
+    A file whose size, mtime, ctime and inode are unchanged keeps its content key without
+    being read (any write to a file changes its ctime); every other file is read and
+    hashed, and parsed only when its content key is not cached.
+    """
+    by_file: dict[str, EncodedPage] = {}
     keys: dict[str, str] = {}
-    todo: list[tuple[str, bytes]] = []
+    misses: list[tuple[str, tuple[int, int, int, int]]] = []
+    root = str(settings.root)
     for file in files:
-        raw = settings.path(file).read_bytes()
-        digest = hashlib.blake2b(salt, digest_size=20)
-        digest.update(file.encode() + b"\0")
-        digest.update(raw)
-        key = digest.hexdigest()
-        keys[file] = key
-        hit = cache.get(key)
-        if hit is not None and hit.file == file:
-            pages[file] = hit
+        st = os.stat(os.path.join(root, file))
+        signature = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        known = cache.stats.get(file)
+        if known and known[:4] == signature and known[4] in cache.entries:
+            keys[file] = known[4]
+            by_file[file] = cache.entries[known[4]]
         else:
-            todo.append((file, raw))
-    pages.update(_parse_many(todo, ctx, settings.jobs))
-    fresh = {keys[f]: p for f, p in pages.items()}
-    if use_cache and (todo or len(fresh) != len(cache)):
-        _write_cache(settings, fresh)
-    return pages, {"pages": len(files), "parsed": len(todo), "cached": len(files) - len(todo)}
+            misses.append((file, signature))
+    job = _Job(root, bytes.fromhex(cache.salt), ctx, frozenset(cache.entries))
+    parsed = 0
+    signatures = dict(misses)
+    for file, key, encoded in _run(job, [file for file, _ in misses], settings.jobs):
+        keys[file] = key
+        cache.stats[file] = (*signatures[file], key)
+        cache.dirty = True
+        if encoded is None:
+            by_file[file] = cache.entries[key]
+        else:
+            parsed += 1
+            cache.entries[key] = by_file[file] = encoded
+    _forget_removed(cache, keys)
+    stats = {
+        "pages": len(files),
+        "parsed": parsed,
+        "cached": len(files) - parsed,
+        "read": len(misses),
+    }
+    return by_file, stats
 
 
-def _parse_many(
-    todo: list[tuple[str, bytes]], ctx: ParseContext, jobs: int
-) -> dict[str, ParsedPage]:
+@dataclass(frozen=True)
+class _Job:
+    """What a worker needs to read, hash and parse pages."""
+
+    root: str
+    salt: bytes
+    ctx: ParseContext
+    known: frozenset[str]
+    """Content keys already cached: those pages are hashed but not parsed."""
+
+
+_Result = tuple[str, str, EncodedPage | None]
+
+
+def _run(job: _Job, files: list[str], jobs: int) -> list[_Result]:
     workers = jobs or os.cpu_count() or 1
-    if len(todo) < _PARALLEL_MIN or workers == 1:
-        return {file: parse_page(file, raw, ctx, special=_is_special(file)) for file, raw in todo}
-    chunks = [todo[i :: workers * 4] for i in range(workers * 4)]
-    pool_ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        workers, mp_context=pool_ctx, initializer=_init_worker, initargs=(ctx,)
-    ) as pool:
-        results: dict[str, ParsedPage] = {}
-        for part in pool.map(_parse_chunk, chunks):
-            results.update((page.file, page) for page in part)
+    if len(files) < _PARALLEL_MIN or workers == 1:
+        return _process(job, files)
+    global _WORKER_JOB
+    _WORKER_JOB = job  # inherited by the forked workers, never pickled
+    # Interleaved chunks balance big and small pages; results come back marshalled.
+    chunks = [files[i :: workers * 2] for i in range(workers * 2)]
+    results: list[_Result] = []
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for blob in pool.map(_process_chunk, chunks):
+                results.extend(marshal.loads(blob))
+    finally:
+        _WORKER_JOB = None
     return results
 
 
-_WORKER_CTX: ParseContext | None = None
+def _process(job: _Job, files: list[str]) -> list[_Result]:
+    results: list[_Result] = []
+    for file in files:
+        with open(os.path.join(job.root, file), "rb") as handle:
+            raw = handle.read()
+        digest = hashlib.blake2b(job.salt, digest_size=20)
+        digest.update(file.encode() + b"\0")
+        digest.update(raw)
+        key = digest.hexdigest()
+        if key in job.known:
+            results.append((file, key, None))
+        else:
+            page = parse_page(file, raw, job.ctx, special=_is_special(file))
+            results.append((file, key, encode_page(page)))
+    return results
 
 
-def _init_worker(ctx: ParseContext) -> None:
-    global _WORKER_CTX
-    _WORKER_CTX = ctx
+_WORKER_JOB: _Job | None = None
 
 
-def _parse_chunk(chunk: list[tuple[str, bytes]]) -> list[ParsedPage]:
-    assert _WORKER_CTX is not None
-    return [parse_page(file, raw, _WORKER_CTX, special=_is_special(file)) for file, raw in chunk]
+def _process_chunk(files: list[str]) -> bytes:
+    assert _WORKER_JOB is not None
+    return marshal.dumps(_process(_WORKER_JOB, files))
+
+
+def _forget_removed(cache: PageCache, keys: dict[str, str]) -> None:
+    """Drop entries of files that are gone or changed, so the cache does not grow forever."""
+    live = set(keys.values())
+    if len(cache.entries) != len(live) or len(cache.stats) != len(keys):
+        cache.entries = {k: v for k, v in cache.entries.items() if k in live}
+        cache.stats = {f: s for f, s in cache.stats.items() if f in keys}
+        cache.links = {k: v for k, v in cache.links.items() if k in live}
+        cache.dirty = True
+    cache.keys = keys
 
 
 def _is_special(file: str) -> bool:
     return file.rsplit("/", 1)[-1].startswith("_")
 
 
-def _context_salt(ctx: ParseContext) -> bytes:
+def _context_salt(ctx: ParseContext) -> str:
     """Changes whenever the toolchain or anything a page's parse depends on changes."""
     parts = [__version__, repr(sorted(ctx.iframe_hosts)), str(ctx.max_page_kb), str(ctx.year)]
     for name in sorted(ctx.vocabulary):
-        parts.append(name + ":" + ",".join(sorted(ctx.vocabulary[name])))
+        parts.append(name + ":" + repr(sorted(ctx.vocabulary[name].items())))
     parts.append(_code_fingerprint())
-    return hashlib.blake2b("\n".join(parts).encode(), digest_size=32).digest()
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=32).hexdigest()
 
 
 def _code_fingerprint() -> str:
@@ -208,22 +359,35 @@ def _cache_path(settings: Settings) -> Path:
     return settings.path(settings.cache_dir) / _CACHE_NAME
 
 
-def _read_cache(settings: Settings) -> dict[str, ParsedPage]:
+def read_cache(settings: Settings, salt: str) -> PageCache:
+    """The cache file, or an empty cache when it is missing, stale or damaged."""
     try:
-        with _cache_path(settings).open("rb") as handle:
-            data = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        data = marshal.loads(_cache_path(settings).read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return PageCache(salt)
+    if not (isinstance(data, tuple) and len(data) == 6 and data[:2] == (_CACHE_FORMAT, salt)):
+        return PageCache(salt)
+    _, _, entries, stats, links, generated = data
+    return PageCache(salt, entries, {}, stats, links, generated)
 
 
-def _write_cache(settings: Settings, entries: dict[str, ParsedPage]) -> None:
-    path = _cache_path(settings)
+def save_cache(site: Site) -> None:
+    """Persist the cache when this run changed it; a failure only costs time next run."""
+    cache = site.cache
+    if cache is not None and cache.generated.keys() - cache.used:
+        cache.dirty = True  # forget memoised output of older states
+    if cache is None or not cache.persist or not cache.dirty:
+        return
+    path = _cache_path(site.settings)
+    generated = {k: v for k, v in cache.generated.items() if k in cache.used}
+    blob = marshal.dumps(
+        (_CACHE_FORMAT, cache.salt, cache.entries, cache.stats, cache.links, generated)
+    )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
-        with tmp.open("wb") as handle:
-            pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.write_bytes(blob)
         os.replace(tmp, path)
     except OSError:
-        pass  # a cache that cannot be written only costs time
+        return
+    cache.dirty = False

@@ -38,7 +38,7 @@ def parse_yaml(
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        data = _construct(loader, node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + offset if mark else first_line
@@ -64,6 +64,47 @@ def parse_yaml(
     diagnostics: list[Diagnostic] = []
     _walk(node, (), offset, lines, diagnostics, file)
     return YamlDoc(data, lines), diagnostics
+
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
+class _Fallback(Exception):
+    """The document uses a feature the fast constructor leaves to PyYAML (tags, merges)."""
+
+
+def _construct(loader: Any, node: yaml.Node) -> Any:
+    """Build the document's value; plain documents skip PyYAML's slower generic constructor."""
+    try:
+        return _fast(loader, node)
+    except _Fallback:
+        return loader.construct_document(node)
+
+
+def _fast(loader: Any, node: yaml.Node) -> Any:
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    if isinstance(node, yaml.ScalarNode):
+        build = loader.yaml_constructors.get(tag)
+        if build is None or tag in ("tag:yaml.org,2002:binary",):
+            raise _Fallback
+        return build(loader, node)
+    if isinstance(node, yaml.SequenceNode) and tag == _SEQ:
+        return [_fast(loader, item) for item in node.value]
+    if isinstance(node, yaml.MappingNode) and tag == _MAP:
+        result = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Fallback
+            key = _fast(loader, key_node)
+            if isinstance(key, (list, dict)):
+                raise _Fallback  # unhashable key: let PyYAML report it
+            result[key] = _fast(loader, value_node)
+        return result
+    raise _Fallback
 
 
 def _walk(

@@ -6,18 +6,30 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-from kb.diagnostics import Diagnostic, make
+from kb.diagnostics import Diagnostic, Severity, make
 from kb.site import Site
 
 
 def check_duplicates(site: Site) -> Iterator[Diagnostic]:
+    """Pairs of paper pages with the same identity; memoised on the metadata."""
+    encoded = site.memo("duplicates", lambda: [_encode(d) for d in _find_duplicates(site)])
+    for file, line, column, code, message, severity, hint in encoded:
+        yield Diagnostic(file, line, column, code, message, Severity(severity), hint)
+
+
+def _encode(d: Diagnostic) -> tuple[str, int, int, str, str, int, str]:
+    return (d.file, d.line, d.column, d.code, d.message, int(d.severity), d.hint)
+
+
+def _find_duplicates(site: Site) -> Iterator[Diagnostic]:
     seen: dict[tuple[str, str], str] = {}
-    for file, page in sorted(site.pages.items()):
-        if page.page_type != "paper" or page.meta is None:
+    for file, info in sorted(site.infos.items()):
+        if info.page_type != "paper" or info.meta is None:
             continue
-        for kind, key in _identity(page.meta):
+        for kind, key in _identity(info.meta):
             first = seen.setdefault((kind, key), file)
             if first != file:
+                page = site.pages[file]
                 yield make(
                     "FM112",
                     file,

@@ -1,95 +1,82 @@
-"""Internal links, docsify routes, heading anchors and images, resolved as docsify 5 does
-with `relativePath: true`."""
+"""Internal links, docsify routes, heading anchors and images.
+
+A page's link findings depend on the page and on the pages and files it points to, so they
+are cached with the content keys of those targets: a warm run re-checks only pages whose
+own content or whose targets changed.
+"""
 
 from __future__ import annotations
 
 import difflib
 import posixpath
-import re
 from collections.abc import Iterator
-from typing import NamedTuple
-from urllib.parse import unquote
+from typing import Any
 
-from kb.diagnostics import Diagnostic, make
+from kb.diagnostics import Diagnostic, Severity, make
 from kb.markdown import Link
-from kb.model import ParsedPage
+from kb.model import PageInfo, ParsedPage
+from kb.routes import IMAGE_KINDS, Target, has_scheme, is_remote, resolve, resolve_image
 from kb.site import Site
 from kb.slugify import v4_slug
-
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-
-
-class Target(NamedTuple):
-    file: str
-    """Repo-relative file the link resolves to ('' when it leaves the site)."""
-    anchor: str
-    """Heading id asked for, decoded; '' for none."""
 
 
 def check_links(site: Site) -> Iterator[Diagnostic]:
     """Every internal link and image of every page."""
-    for _, page in sorted(site.pages.items()):
-        for link in page.links:
-            yield from _check_link(site, page, link)
+    slugs: dict[str, frozenset[str]] = {}
+    for file in sorted(site.infos):
+        state = _dependency_state(site, site.infos[file])
+        cached = _cached(site, file, state)
+        if cached is not None:
+            yield from cached
+            continue
+        found = list(_check_page(site, site.pages[file], slugs))
+        _remember(site, file, state, found)
+        yield from found
 
 
-def resolve(page_file: str, raw_target: str) -> Target | None:
-    """Where a link goes inside the repository; None for external or non-file URLs."""
-    target = raw_target.strip()
-    if not target or target.startswith("//") or _SCHEME.match(target):
+def _dependency_state(site: Site, info: PageInfo) -> tuple[str, ...]:
+    """What the findings depend on besides the page itself: each target's content or presence."""
+    state = []
+    for target in info.targets:
+        if target in site.infos:
+            state.append(site.key(target) or "page")
+        else:
+            state.append("file" if target in site.files else "missing")
+    return tuple(state)
+
+
+def _cached(site: Site, file: str, state: tuple[str, ...]) -> list[Diagnostic] | None:
+    if site.cache is None:
         return None
-    if target.startswith("#/"):
-        return _resolve_route(target[1:])
-    if target.startswith("#"):
-        return Target(page_file, unquote(target[1:]))
-    if target.startswith("?id="):
-        return Target(page_file, unquote(target[4:]))
-    path, anchor = _split_anchor(target)
-    base = "" if path.startswith("/") else posixpath.dirname(page_file)
-    return Target(_normalize(base, unquote(path)), anchor)
+    entry = site.cache.links.get(site.key(file))
+    if entry is None or entry[0] != state:
+        return None
+    return [Diagnostic(*d[:5], Severity(d[5]), d[6]) for d in entry[1]]
 
 
-def _resolve_route(route: str) -> Target:
-    """A docsify route such as `/docs/papers/x?id=anchor` (no `#`)."""
-    path, _, query = route.partition("?")
-    anchor = ""
-    for param in query.split("&"):
-        key, _, value = param.partition("=")
-        if key == "id":
-            anchor = unquote(value)
-    return Target(_normalize("", unquote(path)), anchor)
-
-
-def _split_anchor(target: str) -> tuple[str, str]:
-    if "#" in target:
-        path, anchor = target.split("#", 1)
-        return path, unquote(anchor)
-    if "?id=" in target:
-        path, anchor = target.split("?id=", 1)
-        return path, unquote(anchor.split("&", 1)[0])
-    return target.split("?", 1)[0], ""
-
-
-def _normalize(base: str, path: str) -> str:
-    """Repo-relative file for a path; docsify adds README.md to folders and .md to bare names."""
-    joined = posixpath.normpath(posixpath.join(base, path.lstrip("/")) or ".")
-    if joined == ".." or joined.startswith("../"):
-        return ""
-    if path.endswith("/") or joined == ".":
-        return posixpath.normpath(posixpath.join(joined, "README.md"))
-    if not posixpath.splitext(joined)[1]:
-        return joined + ".md"
-    return joined
-
-
-def _check_link(site: Site, page: ParsedPage, link: Link) -> Iterator[Diagnostic]:
-    if link.kind == "image" or link.kind in (
-        "html:img:src",
-        "html:source:src",
-        "html:video:poster",
-    ):
-        yield from _check_image(site, page, link)
+def _remember(site: Site, file: str, state: tuple[str, ...], found: list[Diagnostic]) -> None:
+    if site.cache is None:
         return
+    encoded: Any = tuple(
+        (d.file, d.line, d.column, d.code, d.message, int(d.severity), d.hint) for d in found
+    )
+    site.cache.links[site.key(file)] = (state, encoded)
+    site.cache.dirty = True
+
+
+def _check_page(
+    site: Site, page: ParsedPage, slugs: dict[str, frozenset[str]]
+) -> Iterator[Diagnostic]:
+    for link in page.links:
+        if link.kind in IMAGE_KINDS:
+            yield from _check_image(site, page, link)
+        else:
+            yield from _check_link(site, page, link, slugs)
+
+
+def _check_link(
+    site: Site, page: ParsedPage, link: Link, slugs: dict[str, frozenset[str]]
+) -> Iterator[Diagnostic]:
     target = resolve(page.file, link.target)
     if target is None:
         return
@@ -110,15 +97,14 @@ def _check_link(site: Site, page: ParsedPage, link: Link) -> Iterator[Diagnostic
             column=link.column,
             hint=_suggest_file(site, target.file),
         )
-    else:
-        yield from _check_target(site, page, link, target)
+    elif target.file in site.infos:
+        yield from _check_target(site, page, link, target, slugs)
 
 
-def _check_target(site: Site, page: ParsedPage, link: Link, target: Target) -> Iterator[Diagnostic]:
-    dest = site.pages.get(target.file)
-    if dest is None:
-        return
-    if dest.is_draft and not page.is_draft:
+def _check_target(
+    site: Site, page: ParsedPage, link: Link, target: Target, slugs: dict[str, frozenset[str]]
+) -> Iterator[Diagnostic]:
+    if site.infos[target.file].is_draft and not page.is_draft:
         yield make(
             "LNK207",
             page.file,
@@ -127,17 +113,19 @@ def _check_target(site: Site, page: ParsedPage, link: Link, target: Target) -> I
             column=link.column,
         )
     if target.anchor:
-        yield from _check_anchor(page, link, dest, target.anchor)
+        known = slugs.get(target.file)
+        if known is None:
+            headings = site.pages[target.file].headings
+            known = slugs[target.file] = frozenset(h.slug for h in headings)
+        if target.anchor.lower() not in known:
+            yield _missing_anchor(page, link, site.pages[target.file], target.anchor)
 
 
-def _check_anchor(
-    page: ParsedPage, link: Link, dest: ParsedPage, anchor: str
-) -> Iterator[Diagnostic]:
+def _missing_anchor(page: ParsedPage, link: Link, dest: ParsedPage, anchor: str) -> Diagnostic:
+    """LNK202 with the best hint: the docsify 4 slug, or the closest heading."""
     # docsify lowercases the `?id=` query it builds from a link before looking up the id.
     wanted = anchor.lower()
     slugs = [h.slug for h in dest.headings]
-    if wanted in slugs:
-        return
     hint = ""
     for heading in dest.headings:
         if v4_slug(heading.text) == wanted:
@@ -146,7 +134,7 @@ def _check_anchor(
     if not hint:
         close = difflib.get_close_matches(wanted, slugs, n=1, cutoff=0.5)
         hint = f"did you mean '#{close[0]}'?" if close else "the target page has no such heading"
-    yield make(
+    return make(
         "LNK202",
         page.file,
         link.line,
@@ -158,7 +146,7 @@ def _check_anchor(
 
 def _check_image(site: Site, page: ParsedPage, link: Link) -> Iterator[Diagnostic]:
     url = link.target.strip()
-    if url.lower().startswith(("http://", "https://", "//")):
+    if is_remote(url):
         yield make(
             "LNK206",
             page.file,
@@ -168,12 +156,10 @@ def _check_image(site: Site, page: ParsedPage, link: Link) -> Iterator[Diagnosti
             hint="save the image under docs/_media/ (check its licence) or describe it",
         )
         return
-    if _SCHEME.match(url):
+    if has_scheme(url):
         return  # data: images are judged by the safety check
-    path = unquote(url.split("#", 1)[0].split("?", 1)[0])
-    base = "" if path.startswith("/") else posixpath.dirname(page.file)
-    resolved = posixpath.normpath(posixpath.join(base, path.lstrip("/")))
-    if resolved.startswith("../"):
+    resolved = resolve_image(page.file, url)
+    if resolved == "":
         yield make(
             "LNK204",
             page.file,
@@ -181,7 +167,7 @@ def _check_image(site: Site, page: ParsedPage, link: Link) -> Iterator[Diagnosti
             f"image '{url}' leaves the repository",
             column=link.column,
         )
-    elif resolved not in site.files:
+    elif resolved is not None and resolved not in site.files:
         yield make(
             "LNK203",
             page.file,

@@ -58,6 +58,8 @@ def find_regions(text: str, first_line: int = 1) -> tuple[Region, ...]:
 
 def stray_markers(text: str) -> list[int]:
     """Lines of marker-like comments that are not well-formed open/close lines."""
+    if "kb:table" not in text:
+        return []
     masked = mask_code(text)
     good = {m.start() for m in _OPEN.finditer(masked)} | {
         m.start() for m in _CLOSE.finditer(masked)

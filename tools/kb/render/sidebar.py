@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 
-from kb.model import ParsedPage
+from kb.model import PageInfo
 from kb.render.text import md_text, md_url, route
 from kb.site import Site
 
@@ -27,9 +27,9 @@ class _Node:
 def render_sidebar(site: Site) -> str:
     """The whole sidebar file, byte-stable for the same site."""
     docs = site.settings.docs_dir
-    root = _folder_node(site, docs)
+    root = _folder_node(site, docs, _pages_by_folder(site))
     lines = [HEADER]
-    home = site.pages.get(f"{docs}/README.md")
+    home = site.infos.get(f"{docs}/README.md")
     if home is not None and not home.is_draft:
         lines.append(f"- [{md_text(home.title or '首页')}]({md_url(route(home.file))})")
     for child in root.children:
@@ -37,7 +37,7 @@ def render_sidebar(site: Site) -> str:
     return "\n".join(lines) + "\n"
 
 
-def page_label(page: ParsedPage) -> str:
+def page_label(page: PageInfo) -> str:
     """Sidebar label: a paper's Chinese title, otherwise the page title."""
     meta = page.meta or {}
     label = meta.get("title_zh") or meta.get("title") or posixpath.basename(page.file)
@@ -52,10 +52,10 @@ def _emit(node: _Node, depth: int, lines: list[str]) -> None:
         _emit(child, depth + 1, lines)
 
 
-def _folder_node(site: Site, folder: str) -> _Node:
+def _folder_node(site: Site, folder: str, by_folder: dict[str, list[PageInfo]]) -> _Node:
     section = site.sections.get(folder)
     node = _Node(section.title if section else "", section.order if section else 0)
-    pages = [p for p in _pages_in(site, folder)]
+    pages = by_folder.get(folder, [])
     readme = f"{folder}/README.md"
     if folder != site.settings.docs_dir and any(p.file == readme for p in pages):
         node.link = route(readme)
@@ -66,7 +66,7 @@ def _folder_node(site: Site, folder: str) -> _Node:
         node.children = [_page_node(p) for p in pages]
     for sub in sorted(site.sections):
         if posixpath.dirname(sub) == folder and not site.sections[sub].draft:
-            child = _folder_node(site, sub)
+            child = _folder_node(site, sub, by_folder)
             if child.children or child.link:
                 node.children.append(child)
     if not (section and section.group_by == "category"):
@@ -74,23 +74,23 @@ def _folder_node(site: Site, folder: str) -> _Node:
     return node
 
 
-def _pages_in(site: Site, folder: str) -> list[ParsedPage]:
-    return [
-        page
-        for file, page in site.pages.items()
-        if posixpath.dirname(file) == folder
-        and not posixpath.basename(file).startswith("_")
-        and not page.is_draft
-    ]
+def _pages_by_folder(site: Site) -> dict[str, list[PageInfo]]:
+    """Published pages grouped by folder."""
+    groups: dict[str, list[PageInfo]] = {}
+    for file, page in site.infos.items():
+        folder, _, name = file.rpartition("/")
+        if not name.startswith("_") and not page.is_draft:
+            groups.setdefault(folder, []).append(page)
+    return groups
 
 
-def _page_node(page: ParsedPage) -> _Node:
+def _page_node(page: PageInfo) -> _Node:
     order = (page.meta or {}).get("order")
     order = order if isinstance(order, int) and not isinstance(order, bool) else _UNORDERED
     return _Node(page_label(page), order, route(page.file))
 
 
-def _category_groups(site: Site, pages: list[ParsedPage]) -> list[_Node]:
+def _category_groups(site: Site, pages: list[PageInfo]) -> list[_Node]:
     terms = site.vocabulary.get("categories", {})
     groups: dict[str, _Node] = {}
     for page in pages:

@@ -8,18 +8,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from kb.diagnostics import CODES, Diagnostic, make
-from kb.model import ParsedPage
+from kb.model import PageInfo, ParsedPage
 from kb.render.sidebar import page_label
 from kb.render.text import md_cell, md_text, md_url
 from kb.schema import PAGE_TYPES
 from kb.site import Site
 from kb.slugify import slug_base
 from kb.yamlio import parse_yaml
+
+if TYPE_CHECKING:
+    import jinja2
 
 PAPER_FILTERS = {"category": "category", "task": "tasks", "modality": "modalities", "area": "areas"}
 
@@ -41,6 +42,8 @@ class TableSpec:
 
 @cache
 def environment() -> jinja2.Environment:
+    import jinja2  # noqa: PLC0415 - imported on first use: most runs render no table
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("kb", "templates"),
         undefined=jinja2.StrictUndefined,
@@ -93,7 +96,7 @@ def _papers(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
     return environment().get_template("papers.md.j2").render(rows=rows)
 
 
-def _papers_matching(site: Site, args: Mapping[str, str]) -> list[ParsedPage]:
+def _papers_matching(site: Site, args: Mapping[str, str]) -> list[PageInfo]:
     matching = []
     for paper in site.content_pages():
         meta = paper.meta or {}
@@ -110,7 +113,7 @@ def _has_value(field: Any, wanted: str) -> bool:
     return field == wanted or (isinstance(field, list) and wanted in field)
 
 
-def _paper_row(site: Site, page: ParsedPage, paper: ParsedPage) -> dict[str, Any]:
+def _paper_row(site: Site, page: ParsedPage, paper: PageInfo) -> dict[str, Any]:
     meta = paper.meta or {}
     return {
         "label": page_label(paper),
@@ -304,6 +307,10 @@ RENDERERS: dict[str, Callable[[Site, ParsedPage, Mapping[str, str]], str]] = {
 }
 
 
+def _memo_render(site: Site, page: ParsedPage, spec: str) -> Callable[[], str]:
+    return lambda: render_region(site, page, spec)
+
+
 def expected_regions(
     site: Site, page: ParsedPage
 ) -> list[tuple[int, str | None, Diagnostic | None]]:
@@ -326,7 +333,8 @@ def expected_regions(
             )
             continue
         try:
-            out.append((region.line, render_region(site, page, region.spec), None))
+            name = f"table\0{page.file}\0{region.spec}"
+            out.append((region.line, site.memo(name, _memo_render(site, page, region.spec)), None))
         except TableError as exc:
             out.append(
                 (region.line, None, make(exc.code, page.file, region.line, str(exc), hint=exc.hint))

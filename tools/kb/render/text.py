@@ -7,6 +7,7 @@ import re
 from urllib.parse import quote
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+_URL_SAFE = re.compile(r"^[A-Za-z0-9/._~#?=&%:-]*$")
 
 
 def md_text(value: object) -> str:
@@ -22,6 +23,8 @@ def md_cell(value: object) -> str:
 
 def md_url(path: str) -> str:
     """Percent-encode a link target so spaces, CJK and parentheses survive markdown."""
+    if _URL_SAFE.match(path):
+        return path
     return quote(path, safe="/-._~#?=&%:")
 
 
