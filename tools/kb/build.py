@@ -103,9 +103,12 @@ def apply(site: Site, changes: list[FileChange]) -> list[str]:
     ]
 
 
-def run_checks(site: Site, pending: list[FileChange]) -> list[Diagnostic]:
-    """Every offline check; `pending` generated-file changes are reported as stale."""
-    found: list[Diagnostic] = [*site.diagnostics]
+def run_checks(
+    site: Site, pending: list[FileChange], problems: list[Diagnostic] | None = None
+) -> list[Diagnostic]:
+    """Every offline check; `pending` generated-file changes are reported as stale, and
+    `problems` (from planning the tables) are reported as they are."""
+    found: list[Diagnostic] = [*site.diagnostics, *(problems or [])]
     for info in site.infos.values():
         found.extend(info.diagnostics)
     found.extend(check_links(site))

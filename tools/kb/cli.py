@@ -110,8 +110,8 @@ def _report_options(command: argparse.ArgumentParser) -> None:
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     site = load_site(settings, use_cache=not args.no_cache)
-    pending = _pending(site)
-    found = run_checks(site, pending)
+    pending, problems = _pending(site)
+    found = run_checks(site, pending, problems)
     save_cache(site)
     return _report(found, args)
 
@@ -140,13 +140,13 @@ def cmd_tables(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     site = load_site(settings, use_cache=not args.no_cache)
-    changes = _pending(site)
+    changes, problems = _pending(site)
     if not args.check and changes:
         for file in apply(site, changes):
             print(f"kb: wrote {file}", file=sys.stderr)
         site = load_site(settings, use_cache=not args.no_cache, reuse=site)
-        changes = _pending(site)
-    found = run_checks(site, changes)
+        changes, problems = _pending(site)
+    found = run_checks(site, changes, problems)
     save_cache(site)
     code = _report(found, args)
     stats = site.stats
@@ -188,10 +188,11 @@ def cmd_assets(settings: Settings, args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _pending(site: Site) -> list[FileChange]:
-    changes, _ = plan_tables(site)
+def _pending(site: Site) -> tuple[list[FileChange], list[Diagnostic]]:
+    """Generated-file changes a build would write, and problems found while planning them."""
+    changes, problems = plan_tables(site)
     sidebar = plan_sidebar(site)
-    return [sidebar, *changes] if sidebar else changes
+    return ([sidebar, *changes] if sidebar else changes), problems
 
 
 def _generate(site: Site, changes: list[FileChange], check: bool, what: str) -> int:

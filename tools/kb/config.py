@@ -93,7 +93,11 @@ def load_settings(root: Path) -> Settings:
         raise ConfigError(f"{pyproject}: not found; pass --root to the repository") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{pyproject}: invalid TOML: {exc}") from None
-    table = data.get("tool", {}).get("kb", {})
+    table = data.get("tool", {}).get("kb")
+    if not isinstance(table, dict):
+        raise ConfigError(
+            f"{pyproject}: no [tool.kb] table; add one (see README) or pass the right --root"
+        )
     return Settings(root=root, **_validate(table, "pyproject.toml"))
 
 

@@ -57,8 +57,6 @@ class Scan(NamedTuple):
 
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})([^\n]*)$", re.M)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 _INDENTED = re.compile(r"(?:^|\n)[ \t]*\n((?:(?: {4}|\t)[^\n]*(?:\n|$)|[ \t]*\n)+)")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?(?:[ \t]+#+)?[ \t]*$", re.M)
@@ -73,8 +71,13 @@ _INLINE_LINK = re.compile(
 _REF_DEF = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.)+)\]:[ \t]*(<[^<>\n]*>|\S+)", re.M)
 _REF_USE = re.compile(r"(?<![\]\\])\[((?:[^\[\]\\\n]|\\.)+)\]\[((?:[^\[\]\\\n]|\\.)*)\]")
 _AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]*)>")
-_TAG = re.compile(
-    r"<([a-zA-Z][a-zA-Z0-9:-]*)((?:\s+[^\s\"'>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*)\s*/?>"
+_INLINE_RAW = re.compile(
+    r"(?P<comment><!--.*?-->)"
+    r"|(?P<code>(?<!`)(?P<ticks>`+)(?!`)(?:[^\n]|\n(?![ \t]*\n))+?(?<!`)(?P=ticks)(?!`))"
+    r"|(?P<tag>(?<!\]\()(?<!\]:)(?<!\]: )"  # not a `<destination>` of a link
+    r"<(?P<name>[a-zA-Z][a-zA-Z0-9:-]*)(?P<attrs>(?:\s+[^\s\"'>/=]+"
+    r"(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*)\s*/?>)",
+    re.S,
 )
 _ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?")
 _MATH_TOKEN = re.compile(r"\\\$|\$\$|\$|\n[ \t]*\n")
@@ -90,11 +93,12 @@ def scan_markdown(body: str, body_line: int = 1) -> Scan:
         index = bisect.bisect_right(starts, offset) - 1
         return body_line + index, offset - starts[index] + 1
 
-    masked = _mask_code(body, where, issues)
+    masked = _mask_blocks(body, where, issues)
+    masked, tag_matches = _mask_inline(masked, comments=True, tags=True)
+    tags = _tags(tag_matches, where)
     masked = _mask_math(masked, where, issues)
     headings = _headings(body, masked, where)
     links = _links(masked, where)
-    tags = _tags(masked, where)
     links.extend(_tag_links(tags))
     ref_defs = frozenset(_norm_label(m.group(1)) for m in _REF_DEF.finditer(masked))
     ref_uses = tuple(
@@ -141,21 +145,38 @@ def _apply_masks(text: str, spans: list[tuple[int, int]]) -> str:
 
 def mask_code(body: str) -> str:
     """`body` with code (fenced, indented, inline) blanked out; HTML comments are kept."""
-    return _mask_code(body, lambda offset: (0, 0), [], comments=False)
+    masked = _mask_blocks(body, lambda offset: (0, 0), [])
+    return _mask_inline(masked, comments=False, tags=False)[0]
 
 
-def _mask_code(body: str, where, issues: list[Issue], *, comments: bool = True) -> str:
-    spans = _fence_spans(body, where, issues)
-    text = _apply_masks(body, spans)
+def _mask_blocks(body: str, where, issues: list[Issue]) -> str:
+    """Blank out fenced and indented code blocks."""
+    text = _apply_masks(body, _fence_spans(body, where, issues))
     if "\n    " in text or "\n\t" in text:
         spans = [m.span(1) for m in _INDENTED.finditer(text) if not _in_list(text, m.start(1))]
         text = _apply_masks(text, spans)
-    if comments and "<!--" in text:
-        text = _apply_masks(text, [m.span() for m in _COMMENT.finditer(text)])
-    if "`" in text:
-        spans = [m.span() for m in _CODE_SPAN.finditer(text) if "\n\n" not in m.group(2)]
-        text = _apply_masks(text, spans)
     return text
+
+
+def _mask_inline(text: str, *, comments: bool, tags: bool) -> tuple[str, list[re.Match[str]]]:
+    """Blank out code spans (and comments, tags); the leftmost construct wins, as in marked.
+
+    A backtick inside an attribute value does not start code, and `<!--` inside a code
+    span does not start a comment: one left-to-right pass over all three decides.
+    """
+    if "`" not in text and "<" not in text:
+        return text, []
+    spans: list[tuple[int, int]] = []
+    found_tags: list[re.Match[str]] = []
+    for match in _INLINE_RAW.finditer(text):
+        kind = match.lastgroup
+        if kind == "code" or (kind == "comment" and comments):
+            spans.append(match.span())
+        elif kind == "tag":
+            found_tags.append(match)
+            if tags:
+                spans.append(match.span())
+    return _apply_masks(text, spans), found_tags
 
 
 def _fence_spans(body: str, where, issues: list[Issue]) -> list[tuple[int, int]]:
@@ -298,16 +319,14 @@ def _links(masked: str, where) -> list[Link]:
     return links
 
 
-def _tags(masked: str, where) -> list[Tag]:
-    if "<" not in masked:
-        return []
+def _tags(matches: list[re.Match[str]], where) -> list[Tag]:
     tags = []
-    for match in _TAG.finditer(masked):
+    for match in matches:
         attrs = tuple(
             (m.group(1).lower(), html.unescape(_unquote(m.group(2) or "")))
-            for m in _ATTR.finditer(match.group(2) or "")
+            for m in _ATTR.finditer(match.group("attrs") or "")
         )
-        tags.append(Tag(*where(match.start()), match.group(1).lower(), attrs))
+        tags.append(Tag(*where(match.start()), match.group("name").lower(), attrs))
     return tags
 
 

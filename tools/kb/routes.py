@@ -88,22 +88,31 @@ def _dirname(file: str) -> str:
 def _resolve_route(route: str) -> Target:
     """A docsify route such as `/docs/papers/x?id=anchor` (no `#`)."""
     path, _, query = route.partition("?")
-    anchor = ""
-    for param in query.split("&"):
-        key, _, value = param.partition("=")
-        if key == "id":
-            anchor = unquote(value)
-    return Target(_normalize("", unquote(path)), anchor)
+    return Target(_normalize("", unquote(path)), _query_id(query))
 
 
 def _split_anchor(target: str) -> tuple[str, str]:
     if "#" in target:
         path, anchor = target.split("#", 1)
         return path, unquote(anchor)
-    if "?id=" in target:
-        path, anchor = target.split("?id=", 1)
-        return path, unquote(anchor.split("&", 1)[0])
-    return target.split("?", 1)[0], ""
+    path, _, query = target.partition("?")
+    return path, _query_id(query)
+
+
+def _query_id(query: str) -> str:
+    for param in query.split("&"):
+        key, _, value = param.partition("=")
+        if key == "id":
+            return unquote(value)
+    return ""
+
+
+def ascii_lower(text: str) -> str:
+    """docsify lowercases the percent-encoded `?id=`, which changes only A-Z."""
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
 
 
 def _normalize(base: str, path: str) -> str:

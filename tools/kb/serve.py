@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import io
 import os
 import re
 import subprocess
@@ -32,11 +33,18 @@ _PRIVATE = {
 }
 
 
-def vendor(settings: Settings) -> list[str]:
+_LIVE = {"build": ""}
+"""The build the preview server announces at /__kb/build (live reload)."""
+
+
+def vendor(settings: Settings, *, live: bool = False) -> list[str]:
     """Copy the pinned front-end files into vendor/ and write the site info (edit link, build)."""
     from kb.assets import vendor_assets
 
     info = {"editUrl": edit_url(settings), "build": build_hash(settings)}
+    if live:
+        info["live"] = "1"
+        _LIVE["build"] = info["build"]
     return vendor_assets(
         settings.path(settings.node_modules), settings.path(settings.vendor_dir), info
     )
@@ -87,11 +95,26 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     }
 
     def send_head(self):  # type: ignore[no-untyped-def]
-        first = self.path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
+        if self.path.split("?", 1)[0] == "/__kb/build":
+            return self._send_build()
+        local = Path(self.translate_path(self.path)).resolve()
+        root = Path(self.directory).resolve()
+        try:
+            first = local.relative_to(root).parts[0] if local != root else ""
+        except ValueError:
+            first = ".."  # outside the site: translate_path should prevent it; refuse anyway
         if first.startswith(".") or first in _PRIVATE:
             self.send_error(404, "Not part of the site")
             return None
         return super().send_head()
+
+    def _send_build(self) -> io.BytesIO:
+        body = _LIVE["build"].encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-cache")
@@ -105,7 +128,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 def serve(settings: Settings, *, host: str | None, port: int | None, watch: bool) -> int:
     rebuild(settings)
-    vendor(settings)
+    vendor(settings, live=watch)
     handler = partial(SiteHandler, directory=str(settings.root))
     bind = (host or settings.serve_host, settings.serve_port if port is None else port)
     server = http.server.ThreadingHTTPServer(bind, handler)
@@ -125,14 +148,14 @@ def serve(settings: Settings, *, host: str | None, port: int | None, watch: bool
 def rebuild(settings: Settings) -> None:
     """sidebar + tables + check, reporting only findings."""
     site = load_site(settings)
-    changes, _ = plan_tables(site)
+    changes, problems = plan_tables(site)
     sidebar = plan_sidebar(site)
     changes = [sidebar, *changes] if sidebar else changes
     for file in apply(site, changes):
         print(f"kb: wrote {file}", file=sys.stderr)
     if changes:
         site = load_site(settings, reuse=site)
-    found = [d for d in run_checks(site, []) if d.severity >= Severity.WARNING]
+    found = [d for d in run_checks(site, [], problems) if d.severity >= Severity.WARNING]
     save_cache(site)
     sys.stderr.write(format_text(found))
     sys.stderr.flush()
@@ -162,7 +185,7 @@ def _watch(settings: Settings, interval: float = 0.5) -> None:
         print("kb: change detected, rebuilding", file=sys.stderr, flush=True)
         try:
             rebuild(settings)
-            vendor(settings)
+            vendor(settings, live=True)
         except Exception as exc:  # noqa: BLE001 - keep serving; the next change retries
             print(f"kb: rebuild failed: {exc}", file=sys.stderr, flush=True)
         before = _snapshot(settings)

@@ -1,4 +1,4 @@
-"""docsify 5 heading slugs, ported from `src/core/render/slugify.js` (v5.0.0)."""
+"""docsify 5 heading slugs, ported from `src/core/render/slugify.js` of docsify 5.0.0 (npm)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import regex
 _PUNCT = regex.compile(r"[\u2000-\u206F\u2E00-\u2E7F\\'!\"#$%&()*+,./:;<=>?@\[\]^`{|}~]")
 _EMOJI = regex.compile(r"[\p{Emoji_Presentation}\p{Extended_Pictographic}]")
 _TAG = regex.compile(r"<[^>]+>")
+_MD_LINK = regex.compile(r"\[([^\]]+)\]\([^)]+\)")
 _ASCII_UPPER = regex.compile(r"[A-Z]+")
 # JavaScript's \s: Python's Unicode whitespace plus U+FEFF.
 _SPACE = regex.compile(r"[\s\uFEFF]")
@@ -21,6 +22,7 @@ _JS_TRIM += "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 def slug_base(text: str) -> str:
     """The slug of one heading text, before de-duplication."""
     slug = unicodedata.normalize("NFC", text.strip(_JS_TRIM))
+    slug = _MD_LINK.sub(r"\1", slug)
     slug = slug.replace("\ufe0f", "")
     slug = _EMOJI.sub("", slug)
     slug = _ASCII_UPPER.sub(lambda m: m.group(0).lower(), slug)

@@ -39,8 +39,21 @@ def parse_yaml(
     try:
         node = loader.get_single_node()
         data = _construct(loader, node) if node is not None else None
+    except _BadValue as exc:
+        mark = exc.node.start_mark
+        return None, [
+            make(
+                "FM102",
+                file,
+                mark.line + 1 + offset,
+                f"YAML value {exc.node.value!r}: {exc}",
+                column=mark.column + 1,
+            )
+        ]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and mark and mark.line >= text.count("\n"):
+            mark = exc.context_mark  # the problem surfaced at the end: point where it began
         line = mark.line + 1 + offset if mark else first_line
         column = mark.column + 1 if mark else 0
         problem = exc.problem or exc.context or "invalid YAML"
@@ -71,6 +84,12 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
 
+class _BadValue(Exception):
+    def __init__(self, node: yaml.Node, error: ValueError) -> None:
+        super().__init__(str(error))
+        self.node = node
+
+
 class _Fallback(Exception):
     """The document uses a feature the fast constructor leaves to PyYAML (tags, merges)."""
 
@@ -91,7 +110,10 @@ def _fast(loader: Any, node: yaml.Node) -> Any:
         build = loader.yaml_constructors.get(tag)
         if build is None or tag in ("tag:yaml.org,2002:binary",):
             raise _Fallback
-        return build(loader, node)
+        try:
+            return build(loader, node)
+        except ValueError as exc:  # e.g. 2026-13-45 resolves as a date but is not one
+            raise _BadValue(node, exc) from None
     if isinstance(node, yaml.SequenceNode) and tag == _SEQ:
         return [_fast(loader, item) for item in node.value]
     if isinstance(node, yaml.MappingNode) and tag == _MAP:

@@ -15,7 +15,15 @@ from typing import Any
 from kb.diagnostics import Diagnostic, Severity, make
 from kb.markdown import Link
 from kb.model import PageInfo, ParsedPage
-from kb.routes import IMAGE_KINDS, Target, has_scheme, is_remote, resolve, resolve_image
+from kb.routes import (
+    IMAGE_KINDS,
+    Target,
+    ascii_lower,
+    has_scheme,
+    is_remote,
+    resolve,
+    resolve_image,
+)
 from kb.site import Site
 from kb.slugify import v4_slug
 
@@ -117,14 +125,14 @@ def _check_target(
         if known is None:
             headings = site.pages[target.file].headings
             known = slugs[target.file] = frozenset(h.slug for h in headings)
-        if target.anchor.lower() not in known:
+        if ascii_lower(target.anchor) not in known:
             yield _missing_anchor(page, link, site.pages[target.file], target.anchor)
 
 
 def _missing_anchor(page: ParsedPage, link: Link, dest: ParsedPage, anchor: str) -> Diagnostic:
     """LNK202 with the best hint: the docsify 4 slug, or the closest heading."""
     # docsify lowercases the `?id=` query it builds from a link before looking up the id.
-    wanted = anchor.lower()
+    wanted = ascii_lower(anchor)
     slugs = [h.slug for h in dest.headings]
     hint = ""
     for heading in dest.headings:

@@ -36,6 +36,7 @@ def check_page(
             issue.code, file, issue.line, issue.message, column=issue.column, hint=issue.hint
         )
     yield from _check_tags(file, scan, iframe_hosts)
+    yield from _check_references(file, scan)
     yield from _check_link_schemes(file, scan)
     if size > max_page_kb * 1024:
         yield make(
@@ -49,6 +50,19 @@ def check_page(
         yield make(
             "MD505", file, 0, "page has no level-1 heading", hint="start the body with '# 标题'"
         )
+
+
+def _check_references(file: str, scan: Scan) -> Iterator[Diagnostic]:
+    for label, line, column in scan.ref_uses:
+        if label not in scan.ref_defs:
+            yield make(
+                "LNK205",
+                file,
+                line,
+                f"reference link label '{label}' is never defined",
+                column=column,
+                hint=f"add '[{label}]: URL' below the paragraph",
+            )
 
 
 def script_scheme(url: str) -> str:

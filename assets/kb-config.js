@@ -1,0 +1,101 @@
+/*
+ * MedAI Notes: docsify configuration (window.$docsify).
+ *
+ * Loaded by index.html after vendor/kb-site.js and before docsify, so no inline <script> is
+ * needed and the page can keep a strict Content-Security-Policy. Plain ES2017, no build step.
+ */
+(function () {
+  'use strict';
+
+  var site = window.KB_SITE || {};
+  var HOME = '/docs/';
+
+  /*
+   * The repo-root README.md is the developer README, not the site home: the site home is
+   * docs/README.md, route #/docs/. Rewrite an empty hash or #/ (optionally with ?id=...)
+   * before docsify reads the URL, and again if a link leads there later. Relative links
+   * inside docs/README.md only resolve correctly under the #/docs/ route.
+   */
+  function homeHash(hash) {
+    if (hash === '' || hash === '#' || hash === '#/') {
+      return '#' + HOME;
+    }
+    if (hash.indexOf('#/?') === 0) {
+      return '#' + HOME + hash.slice(2);
+    }
+    return null;
+  }
+
+  function redirectHome() {
+    var target = homeHash(window.location.hash);
+    if (target !== null) {
+      var url = window.location.href.split('#')[0] + target;
+      window.history.replaceState(window.history.state, '', url);
+    }
+  }
+
+  redirectHome();
+  // Registered before docsify's own listener: by the time docsify reads the URL for this
+  // hashchange it already says #/docs/, so the bare #/ route is never rendered.
+  window.addEventListener('hashchange', redirectHome);
+
+  var build = String(site.build || 'dev');
+
+  window.$docsify = {
+    name: 'MedAI Notes 医学 AI 笔记',
+    nameLink: '#' + HOME,
+    // If anything still reaches route "/", show the site home rather than the dev README.
+    homepage: 'docs/README.md',
+    loadSidebar: '_sidebar.md',
+    // One generated sidebar at the repo root serves every route; without this alias docsify
+    // first requests docs/**/_sidebar.md (404s) on each navigation.
+    alias: {
+      '/.*/_sidebar.md': '/_sidebar.md'
+    },
+    relativePath: true,
+    notFoundPage: 'docs/_404.md',
+    noEmoji: true,
+    auto2top: true,
+    subMaxLevel: 2,
+    maxLevel: 4,
+    skipLink: '跳到正文',
+    externalLinkRel: 'noopener noreferrer',
+
+    search: {
+      placeholder: '搜索',
+      noData: '没有找到结果',
+      // A new build gets a fresh IndexedDB index instead of serving a stale one for a day.
+      namespace: 'medai-notes-' + build,
+      // Every page lives under /docs/, so the search plugin does not also fetch "/" (the
+      // homepage again) as an extra page.
+      pathNamespaces: ['/docs']
+    },
+
+    copyCode: {
+      buttonText: '复制代码',
+      errorText: '复制失败',
+      successText: '已复制'
+    },
+
+    pagination: {
+      previousText: '上一页',
+      nextText: '下一页',
+      crossChapter: true,
+      crossChapterText: false
+    },
+
+    latex: {
+      inlineMath: [['$', '$'], ['\\(', '\\)']],
+      displayMath: [['$$', '$$']]
+    },
+
+    // Read by assets/kb-plugins.js.
+    kb: {
+      editUrl: typeof site.editUrl === 'string' ? site.editUrl : '',
+      editText: '编辑此页',
+      home: HOME
+    },
+
+    plugins: []
+  };
+})();
