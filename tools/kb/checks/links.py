@@ -182,12 +182,14 @@ def _check_image(site: Site, page: ParsedPage, link: Link) -> Iterator[Diagnosti
             link.line,
             f"image '{url}' not found (looked for '{resolved}')",
             column=link.column,
-            hint=_suggest_file(site, resolved),
+            hint=_suggest_file(site, resolved, pages=False),
         )
 
 
-def _suggest_file(site: Site, missing: str) -> str:
+def _suggest_file(site: Site, missing: str, *, pages: bool = True) -> str:
     folder = posixpath.dirname(missing)
-    near = [f for f in site.files if posixpath.dirname(f) == folder]
+    near = [
+        f for f in site.files if posixpath.dirname(f) == folder and (pages or not f.endswith(".md"))
+    ]
     close = difflib.get_close_matches(missing, near, n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""
