@@ -174,7 +174,15 @@ def _check_value(
     line = doc.line(key)
     kind = spec.kind
     if kind in ("str", "doi", "arxiv", "url"):
-        if not isinstance(value, str) or not value.strip():
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and kind != "url":
+            yield make(
+                "FM106",
+                file,
+                line,
+                f"'{key}': expected a string, got the number {value!r}",
+                hint=f'quote it: {key}: "…" (YAML reads 2001.01230 as 2001.0123)',
+            )
+        elif not isinstance(value, str) or not value.strip():
             yield _type_error(key, "a non-empty string", value, file, line)
         elif kind != "str":
             yield from _check_format(key, value, kind, file, line)

@@ -151,6 +151,11 @@ def _categories(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
         }
         for term in terms
     ]
+    other = sum(
+        n for category, n in counts.items() if category not in site.vocabulary["categories"]
+    )
+    if other:
+        rows.append({"title": "其他（类别未登记）", "description": "", "count": other, "link": ""})
     total = sum(counts.values())
     return environment().get_template("categories.md.j2").render(rows=rows, total=total)
 

@@ -1,0 +1,1 @@
+"""Tests of the kb toolchain (a package, so module names never clash with tests/browser)."""
