@@ -8,12 +8,12 @@ the site works offline and can be hosted as plain static files. ``vendor/`` is g
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from kb.writer import write_if_changed
 
 FIX = "run `npm ci` (or ./dev serve)"
 SITE_INFO_FILE = "kb-site.js"
@@ -183,22 +183,7 @@ def _target(vendor_dir: Path, rel: str) -> Path:
 
 
 def _write_if_changed(vendor_dir: Path, rel: str, data: bytes) -> bool:
-    target = _target(vendor_dir, rel)
-    try:
-        if target.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(data)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return True
+    return write_if_changed(_target(vendor_dir, rel), data)
 
 
 def _record(files: Mapping[str, bytes]) -> bytes:
