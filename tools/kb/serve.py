@@ -44,10 +44,12 @@ def vendor(settings: Settings, *, live: bool = False) -> list[str]:
     info = {"editUrl": edit_url(settings), "build": build_hash(settings)}
     if live:
         info["live"] = "1"
-        _LIVE["build"] = info["build"]
-    return vendor_assets(
+    written = vendor_assets(
         settings.path(settings.node_modules), settings.path(settings.vendor_dir), info
     )
+    if live:
+        _LIVE["build"] = info["build"]  # announced only once kb-site.js carries it
+    return written
 
 
 def edit_url(settings: Settings) -> str:
