@@ -12,6 +12,7 @@ from typing import NamedTuple
 import pytest
 
 from kb.config import load_settings
+from kb.schema import PAPER_SECTIONS
 from kb.site import Site, find_files, load_site
 from tests.helpers import KbRunner, SiteBuilder
 
@@ -25,6 +26,7 @@ def _paper(modality: str) -> str:
         "---\ntype: paper\ntitle: P\ntitle_zh: 论文\nauthors: [A]\nyear: 2020\nvenue: V\n"
         f"doi: 10.1234/p\ncategory: survival\ntasks: [classification]\nmodalities: [{modality}]\n"
         "areas: [oncology]\nadded: 2024-05-01\n---\n# 论文\n"
+        + "".join(f"\n## {name}\n\n{name}。\n" for name in PAPER_SECTIONS)
     )
 
 

@@ -18,7 +18,7 @@ from tests.helpers import (
 )
 
 SCENARIOS = ["clean", "front-matter", "links", "markdown", "unsafe", "tables"]
-WHOLE_FILE_CODES = {"FM113", "MD504", "MD505", "MD506", "SB301", "FM114"}
+WHOLE_FILE_CODES = {"FM113", "MD504", "MD505", "MD506", "MD507", "SB301", "FM114"}
 
 
 def _check(scenario: str, tmp_path: Path, kb: KbRunner) -> tuple[int, list[dict]]:

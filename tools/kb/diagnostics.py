@@ -280,6 +280,13 @@ CODES: dict[str, CodeInfo] = {
         "页面没有一级标题，docsify 不会显示页面标题。",
         "正文以 `# 标题` 开头。",
     ),
+    "MD507": CodeInfo(
+        "paper-sections",
+        "A paper page lacks a section of the paper template, or has them out of order.",
+        E,
+        "论文页缺少模板中的某个 `##` 小节，或小节顺序不对。",
+        "按模板顺序使用小节：一句话总结、研究问题、方法、数据、主要结果、局限与思考、相关笔记、链接。",
+    ),
     "MD506": CodeInfo(
         "encoding",
         "The file is not valid UTF-8.",

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from kb.checks.page import check_page
+from kb.checks.page import check_page, check_paper_sections
 from kb.diagnostics import Diagnostic, Severity, make
 from kb.frontmatter import normalize_text, split_front_matter
 from kb.markdown import Heading, Link, scan_markdown
@@ -84,6 +84,8 @@ def parse_page(file: str, raw: bytes, ctx: ParseContext, *, special: bool = Fals
         )
     scan = scan_markdown(front.body, front.body_line)
     found.extend(check_page(file, scan, len(raw), ctx.iframe_hosts, ctx.max_page_kb))
+    if meta is not None and meta.get("type") == "paper":
+        found.extend(check_paper_sections(file, scan.headings))
     regions = find_regions(front.body, front.body_line)
     for line in stray_markers(front.body):
         found.append(

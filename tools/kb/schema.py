@@ -67,6 +67,18 @@ PAGE_TYPES: dict[str, dict[str, Field]] = {
 
 IDENTIFIERS = ("doi", "arxiv", "url")
 
+PAPER_SECTIONS = (
+    "一句话总结",
+    "研究问题",
+    "方法",
+    "数据",
+    "主要结果",
+    "局限与思考",
+    "相关笔记",
+    "链接",
+)
+"""The `##` sections every paper page has, in this order (the page template)."""
+
 SECTION_FIELDS: dict[str, Field] = {
     "title": Field("str", True, doc="目录中的栏目名"),
     "order": Field("int", True, doc="在同级栏目中的位置"),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from urllib.parse import urlsplit
 
 from kb.diagnostics import Diagnostic, make
-from kb.markdown import Scan
+from kb.markdown import Heading, Scan
+from kb.schema import PAPER_SECTIONS
 
 # Elements that run or load foreign content, or change how the page resolves URLs.
 _UNSAFE_ELEMENTS = {
@@ -50,6 +51,39 @@ def check_page(
         yield make(
             "MD505", file, 0, "page has no level-1 heading", hint="start the body with '# 标题'"
         )
+
+
+def check_paper_sections(file: str, headings: Sequence[Heading]) -> Iterator[Diagnostic]:
+    """A paper page has the template's `##` sections, in order (extra sections are fine)."""
+    found = [h for h in headings if h.level == 2 and _plain(h.text) in PAPER_SECTIONS]
+    names = [_plain(h.text) for h in found]
+    for name in PAPER_SECTIONS:
+        if name not in names:
+            yield make(
+                "MD507",
+                file,
+                0,
+                f"paper page has no '## {name}' section",
+                hint="use the sections of the paper template, in order",
+            )
+    latest = -1
+    for heading, name in zip(found, names, strict=True):
+        position = PAPER_SECTIONS.index(name)
+        if position < latest:
+            yield make(
+                "MD507",
+                file,
+                heading.line,
+                f"section '## {name}' is out of order",
+                hint=f"the template order is: {' → '.join(PAPER_SECTIONS)}",
+            )
+            break
+        latest = position
+
+
+def _plain(heading: str) -> str:
+    """Heading text without HTML comments (e.g. `<!-- {docsify-ignore} -->`)."""
+    return re.sub(r"<!--.*?-->", "", heading).strip()
 
 
 def _check_references(file: str, scan: Scan) -> Iterator[Diagnostic]:

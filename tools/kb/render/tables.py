@@ -91,9 +91,26 @@ def render_region(site: Site, page: ParsedPage, spec_text: str) -> str:
 def _papers(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
     _known_args(args, {*PAPER_FILTERS, "year"})
     _check_filter_values(site, args)
+    return environment().get_template("papers.md.j2").render(rows=_paper_rows(site, page, args))
+
+
+def _paper_rows(site: Site, page: ParsedPage, args: Mapping[str, str]) -> list[dict[str, Any]]:
     rows = [_paper_row(site, page, p) for p in _papers_matching(site, args)]
     rows.sort(key=lambda r: (-(r["year"] if isinstance(r["year"], int) else 0), r["label"]))
-    return environment().get_template("papers.md.j2").render(rows=rows)
+    return rows
+
+
+def _papers_index(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
+    """One `##` section per category that has papers, each with its table."""
+    _known_args(args, set())
+    sections = []
+    for term in sorted(
+        site.vocabulary.get("categories", {}).values(), key=lambda t: (t.order, t.id)
+    ):
+        rows = _paper_rows(site, page, {"category": term.id})
+        if rows:
+            sections.append({"title": term.title, "description": term.description, "rows": rows})
+    return environment().get_template("papers_index.md.j2").render(sections=sections)
 
 
 def _papers_matching(site: Site, args: Mapping[str, str]) -> list[PageInfo]:
@@ -147,7 +164,7 @@ def _categories(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
             "title": term.title,
             "description": term.description,
             "count": counts.get(term.id, 0),
-            "link": f"{index}#{slug_base(term.title)}" if index else "",
+            "link": f"{index}#{slug_base(term.title)}" if index and counts.get(term.id) else "",
         }
         for term in terms
     ]
@@ -304,6 +321,7 @@ def _check_filter_values(site: Site, args: Mapping[str, str]) -> None:
 
 RENDERERS: dict[str, Callable[[Site, ParsedPage, Mapping[str, str]], str]] = {
     "papers": _papers,
+    "papers-index": _papers_index,
     "categories": _categories,
     "data": _data,
     "codes": _codes,
