@@ -177,7 +177,7 @@ def test_data_table_escapes_pipes_and_newlines(site: SiteBuilder) -> None:
         "| 名称 | 链接 |",
         "| --- | --- |",
         "| A \\| B | [A \\| B](https://example.org/a%20b) |",
-        "| 第一行 第二行 |  |",
+        "| 第一行 第二行 | — |",
     ]
 
 
