@@ -140,16 +140,19 @@ def cmd_tables(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     site = load_site(settings, use_cache=not args.no_cache)
+    stats = dict(site.stats)
     changes, problems = _pending(site)
     if not args.check and changes:
         for file in apply(site, changes):
             print(f"kb: wrote {file}", file=sys.stderr)
         site = load_site(settings, use_cache=not args.no_cache, reuse=site)
+        # Pages whose tables were just rewritten are parsed again.
+        stats["parsed"] = min(stats["parsed"] + site.stats["parsed"], stats["pages"])
+        stats["cached"] = stats["pages"] - stats["parsed"]
         changes, problems = _pending(site)
     found = run_checks(site, changes, problems)
     save_cache(site)
     code = _report(found, args)
-    stats = site.stats
     print(
         f"kb: {stats['pages']} pages ({stats['parsed']} parsed, {stats['cached']} cached) "
         f"in {time.perf_counter() - started:.2f} s",

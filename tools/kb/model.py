@@ -13,7 +13,7 @@ from kb.diagnostics import Diagnostic, Severity, make
 from kb.frontmatter import normalize_text, split_front_matter
 from kb.markdown import Heading, Link, scan_markdown
 from kb.render.regions import Region, find_regions, stray_markers
-from kb.routes import link_targets
+from kb.routes import link_targets, resolve_links
 from kb.schema import validate_front_matter
 from kb.vocabulary import Term
 from kb.yamlio import YamlPath
@@ -108,7 +108,7 @@ class PageInfo:
     metadata did not change never decodes it (generated files are memoised on the blobs).
     """
 
-    __slots__ = ("file", "meta_blob", "diagnostics", "targets", "has_regions", "_meta")
+    __slots__ = ("file", "meta_blob", "diagnostics", "targets", "has_regions", "draft", "_meta")
 
     def __init__(
         self,
@@ -124,6 +124,8 @@ class PageInfo:
         self.targets = targets
         """Repo files the page's links and images point to (see kb.routes.link_targets)."""
         self.has_regions = has_regions
+        self.draft: bool | None = None
+        """Known without decoding the metadata when it came from the cache."""
         self._meta: Any = _UNSET
 
     @property
@@ -144,8 +146,10 @@ class PageInfo:
 
     @property
     def is_draft(self) -> bool:
-        meta = self.meta
-        return bool(meta and meta.get("draft") is True)
+        if self.draft is None:
+            meta = self.meta
+            self.draft = bool(meta and meta.get("draft") is True)
+        return self.draft
 
 
 _UNSET = object()
@@ -158,33 +162,50 @@ EncodedPage = tuple[Any, ...]
 
 
 def encode_page(page: ParsedPage) -> EncodedPage:
+    resolved = resolve_links(page.file, page.links)
     heavy = marshal.dumps(
         (
             page.lines,
             tuple(tuple(h) for h in page.headings),
             tuple(tuple(link) for link in page.links),
             tuple(tuple(r) for r in page.regions),
+            resolved,
         )
     )
     diagnostics = tuple(
         (d.file, d.line, d.column, d.code, d.message, int(d.severity), d.hint)
         for d in page.diagnostics
     )
-    targets = link_targets(page.file, page.links)
+    targets = link_targets(page.file, page.links, resolved)
     meta_blob = marshal.dumps(_encode_value(page.meta))
-    return (page.file, meta_blob, diagnostics, targets, bool(page.regions), heavy)
+    draft = page.is_draft
+    return (page.file, meta_blob, diagnostics, targets, bool(page.regions), draft, heavy)
 
 
 def decode_info(data: EncodedPage) -> PageInfo:
-    file, meta, diagnostics, targets, has_regions, _ = data
-    return PageInfo(
-        file, _decode_meta(meta), _decode_diagnostics(diagnostics), targets, has_regions
-    )
+    file, meta_blob, diagnostics, targets, has_regions, draft, _ = data
+    info = PageInfo(file, meta_blob, _decode_diagnostics(diagnostics), targets, has_regions)
+    info.draft = draft
+    return info
+
+
+def decode_refs(data: EncodedPage) -> PageRefs:
+    """Just what the link check needs, as plain tuples (no per-item objects)."""
+    _, headings, links, _, resolved = marshal.loads(data[6])
+    return PageRefs(links, resolved, frozenset(h[3] for h in headings))
+
+
+class PageRefs(NamedTuple):
+    links: tuple[tuple[int, int, str, str], ...]
+    """(line, column, target, kind) as in `Link`."""
+    resolved: tuple[tuple[str, str] | None, ...]
+    """Per link: (target file or '' when outside, anchor); None for URLs and images."""
+    slugs: frozenset[str]
 
 
 def decode_page(data: EncodedPage, info: PageInfo | None = None) -> ParsedPage:
     info = info or decode_info(data)
-    lines, headings, links, regions = marshal.loads(data[5])
+    lines, headings, links, regions, _ = marshal.loads(data[6])
     new = tuple.__new__
     return ParsedPage(
         info.file,

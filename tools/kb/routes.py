@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import NamedTuple
 from urllib.parse import unquote
 
@@ -37,18 +37,27 @@ def is_remote(url: str) -> bool:
     return url.lower().startswith(("http://", "https://", "//"))
 
 
-def link_targets(file: str, links: Iterable[Link]) -> tuple[str, ...]:
+def resolve_links(file: str, links: Sequence[Link]) -> tuple[tuple[str, str] | None, ...]:
+    """Per link: (target file, anchor) for links into the repository, else None."""
+    resolved: list[tuple[str, str] | None] = []
+    for link in links:
+        target = None if link.kind in IMAGE_KINDS else resolve(file, link.target)
+        resolved.append(None if target is None else (target.file, target.anchor))
+    return tuple(resolved)
+
+
+def link_targets(
+    file: str, links: Sequence[Link], resolved: Sequence[tuple[str, str] | None]
+) -> tuple[str, ...]:
     """The distinct repo files a page's links and images point to, sorted."""
     found: set[str] = set()
-    for link in links:
+    for link, target in zip(links, resolved, strict=True):
         if link.kind in IMAGE_KINDS:
             image = resolve_image(file, link.target)
             if image:
                 found.add(image)
-        else:
-            target = resolve(file, link.target)
-            if target is not None and target.file:
-                found.add(target.file)
+        elif target is not None and target[0]:
+            found.add(target[0])
     return tuple(sorted(found))
 
 
@@ -117,10 +126,9 @@ _ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
 
 def _normalize(base: str, path: str) -> str:
     """Repo-relative file for a path; docsify adds README.md to folders and .md to bare names."""
-    if _PLAIN.match(path) and base:
-        joined = f"{base}/{path}"  # the common case, without normpath's cost
-    else:
-        joined = posixpath.normpath(posixpath.join(base, path.lstrip("/")) or ".")
+    if base and _PLAIN.match(path):
+        return f"{base}/{path}"  # the common case: no '.', '..' or '//', has an extension
+    joined = posixpath.normpath(posixpath.join(base, path.lstrip("/")) or ".")
     if joined == ".." or joined.startswith("../"):
         return ""
     if path.endswith("/") or joined == ".":

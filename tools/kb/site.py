@@ -19,10 +19,12 @@ from kb.diagnostics import Diagnostic, make
 from kb.model import (
     EncodedPage,
     PageInfo,
+    PageRefs,
     ParseContext,
     ParsedPage,
     decode_info,
     decode_page,
+    decode_refs,
     encode_page,
     parse_page,
 )
@@ -56,6 +58,14 @@ class Pages(Mapping[str, ParsedPage]):
         self._encoded = encoded
         self._infos = infos
         self._decoded: dict[str, ParsedPage] = {}
+        self._refs: dict[str, PageRefs] = {}
+
+    def refs(self, file: str) -> PageRefs:
+        """A page's links, their resolutions and its heading slugs, as plain tuples."""
+        refs = self._refs.get(file)
+        if refs is None:
+            refs = self._refs[file] = decode_refs(self._encoded[file])
+        return refs
 
     def __getitem__(self, file: str) -> ParsedPage:
         page = self._decoded.get(file)
@@ -76,7 +86,7 @@ class Site:
     vocabulary: dict[str, dict[str, Term]]
     infos: dict[str, PageInfo]
     """Every page's metadata and own findings, by repo-relative file."""
-    pages: Mapping[str, ParsedPage]
+    pages: Pages
     """Full parse results (headings, links, …), decoded lazily; includes special pages."""
     sections: dict[str, Section]
     files: set[str]

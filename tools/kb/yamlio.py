@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from kb.diagnostics import Diagnostic, make
+from kb.fastyaml import Unsupported, parse_simple
 
 try:
     _Loader: type = yaml.CSafeLoader
@@ -35,6 +36,12 @@ def parse_yaml(
 ) -> tuple[YamlDoc | None, list[Diagnostic]]:
     """Parse one YAML document; `first_line` is the file line where `text` starts."""
     offset = first_line - 1
+    try:
+        data, lines, duplicates = parse_simple(text, first_line)
+    except (Unsupported, ValueError):
+        pass  # not plain YAML, or a bad value: PyYAML parses it and reports where
+    else:
+        return YamlDoc(data, lines), [_duplicate(file, *d) for d in duplicates]
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -129,6 +136,16 @@ def _fast(loader: Any, node: yaml.Node) -> Any:
     raise _Fallback
 
 
+def _duplicate(file: str, key: str, line: int, first: int) -> Diagnostic:
+    return make(
+        "FM110",
+        file,
+        line,
+        f"duplicate key '{key}' (first on line {first})",
+        hint="the earlier value would be silently dropped; keep one",
+    )
+
+
 def _walk(
     node: yaml.Node,
     path: YamlPath,
@@ -143,15 +160,7 @@ def _walk(
             key = str(key_node.value)
             line = key_node.start_mark.line + 1 + offset
             if key in seen:
-                diagnostics.append(
-                    make(
-                        "FM110",
-                        file,
-                        line,
-                        f"duplicate key '{key}' (first on line {seen[key]})",
-                        hint="the earlier value would be silently dropped; keep one",
-                    )
-                )
+                diagnostics.append(_duplicate(file, key, line, seen[key]))
             seen[key] = line
             lines[(*path, key)] = line
             _walk(value_node, (*path, key), offset, lines, diagnostics, file)

@@ -2,7 +2,8 @@
 
 A page's link findings depend on the page and on the pages and files it points to, so they
 are cached with the content keys of those targets: a warm run re-checks only pages whose
-own content or whose targets changed.
+own content or whose targets changed. The loop works on the plain tuples of `PageRefs`
+(resolved when the page was parsed): a cold run checks every link of every page.
 """
 
 from __future__ import annotations
@@ -13,31 +14,21 @@ from collections.abc import Iterator
 from typing import Any
 
 from kb.diagnostics import Diagnostic, Severity, make
-from kb.markdown import Link
-from kb.model import PageInfo, ParsedPage
-from kb.routes import (
-    IMAGE_KINDS,
-    Target,
-    ascii_lower,
-    has_scheme,
-    is_remote,
-    resolve,
-    resolve_image,
-)
+from kb.model import PageInfo
+from kb.routes import IMAGE_KINDS, ascii_lower, has_scheme, is_remote, resolve_image
 from kb.site import Site
 from kb.slugify import v4_slug
 
 
 def check_links(site: Site) -> Iterator[Diagnostic]:
     """Every internal link and image of every page."""
-    slugs: dict[str, frozenset[str]] = {}
     for file in sorted(site.infos):
         state = _dependency_state(site, site.infos[file])
         cached = _cached(site, file, state)
         if cached is not None:
             yield from cached
             continue
-        found = list(_check_page(site, site.pages[file], slugs))
+        found = list(_check_page(site, file))
         _remember(site, file, state, found)
         yield from found
 
@@ -72,116 +63,95 @@ def _remember(site: Site, file: str, state: tuple[str, ...], found: list[Diagnos
     site.cache.dirty = True
 
 
-def _check_page(
-    site: Site, page: ParsedPage, slugs: dict[str, frozenset[str]]
-) -> Iterator[Diagnostic]:
-    for link in page.links:
-        if link.kind in IMAGE_KINDS:
-            yield from _check_image(site, page, link)
-        else:
-            yield from _check_link(site, page, link, slugs)
+def _check_page(site: Site, file: str) -> Iterator[Diagnostic]:
+    refs = site.pages.refs(file)
+    draft = site.infos[file].is_draft
+    for (line, column, target, kind), resolved in zip(refs.links, refs.resolved, strict=True):
+        if kind in IMAGE_KINDS:
+            yield from _check_image(site, file, line, column, target)
+        elif resolved is not None:
+            yield from _check_link(site, file, draft, line, column, target, resolved)
 
 
 def _check_link(
-    site: Site, page: ParsedPage, link: Link, slugs: dict[str, frozenset[str]]
+    site: Site,
+    file: str,
+    draft: bool,
+    line: int,
+    column: int,
+    target: str,
+    resolved: tuple[str, str],
 ) -> Iterator[Diagnostic]:
-    target = resolve(page.file, link.target)
-    if target is None:
-        return
-    if not target.file:
-        yield make(
-            "LNK204",
-            page.file,
-            link.line,
-            f"link '{link.target}' leaves the repository",
-            column=link.column,
-        )
-    elif target.file not in site.files:
+    dest, anchor = resolved
+    if not dest:
+        yield make("LNK204", file, line, f"link '{target}' leaves the repository", column=column)
+    elif dest not in site.files:
         yield make(
             "LNK201",
-            page.file,
-            link.line,
-            f"link '{link.target}' points to missing '{target.file}'",
-            column=link.column,
-            hint=_suggest_file(site, target.file),
+            file,
+            line,
+            f"link '{target}' points to missing '{dest}'",
+            column=column,
+            hint=_suggest_file(site, dest),
         )
-    elif target.file in site.infos:
-        yield from _check_target(site, page, link, target, slugs)
+    elif dest in site.infos:
+        if site.infos[dest].is_draft and not draft:
+            yield make(
+                "LNK207", file, line, f"link '{target}' points to a draft page", column=column
+            )
+        if anchor and ascii_lower(anchor) not in site.pages.refs(dest).slugs:
+            yield _missing_anchor(site, file, line, column, dest, anchor)
 
 
-def _check_target(
-    site: Site, page: ParsedPage, link: Link, target: Target, slugs: dict[str, frozenset[str]]
-) -> Iterator[Diagnostic]:
-    if site.infos[target.file].is_draft and not page.is_draft:
-        yield make(
-            "LNK207",
-            page.file,
-            link.line,
-            f"link '{link.target}' points to a draft page",
-            column=link.column,
-        )
-    if target.anchor:
-        known = slugs.get(target.file)
-        if known is None:
-            headings = site.pages[target.file].headings
-            known = slugs[target.file] = frozenset(h.slug for h in headings)
-        if ascii_lower(target.anchor) not in known:
-            yield _missing_anchor(page, link, site.pages[target.file], target.anchor)
-
-
-def _missing_anchor(page: ParsedPage, link: Link, dest: ParsedPage, anchor: str) -> Diagnostic:
+def _missing_anchor(
+    site: Site, file: str, line: int, column: int, dest: str, anchor: str
+) -> Diagnostic:
     """LNK202 with the best hint: the docsify 4 slug, or the closest heading."""
     # docsify lowercases the `?id=` query it builds from a link before looking up the id.
     wanted = ascii_lower(anchor)
-    slugs = [h.slug for h in dest.headings]
+    headings = site.pages[dest].headings
     hint = ""
-    for heading in dest.headings:
+    for heading in headings:
         if v4_slug(heading.text) == wanted:
             hint = f"'{anchor}' is the docsify 4 slug; docsify 5 uses '{heading.slug}'"
             break
     if not hint:
-        close = difflib.get_close_matches(wanted, slugs, n=1, cutoff=0.5)
+        close = difflib.get_close_matches(wanted, [h.slug for h in headings], n=1, cutoff=0.5)
         hint = f"did you mean '#{close[0]}'?" if close else "the target page has no such heading"
     return make(
         "LNK202",
-        page.file,
-        link.line,
-        f"anchor '#{anchor}' not found in '{dest.file}'",
-        column=link.column,
+        file,
+        line,
+        f"anchor '#{anchor}' not found in '{dest}'",
+        column=column,
         hint=hint,
     )
 
 
-def _check_image(site: Site, page: ParsedPage, link: Link) -> Iterator[Diagnostic]:
-    url = link.target.strip()
+def _check_image(site: Site, file: str, line: int, column: int, url: str) -> Iterator[Diagnostic]:
+    url = url.strip()
     if is_remote(url):
         yield make(
             "LNK206",
-            page.file,
-            link.line,
+            file,
+            line,
             f"image is hotlinked from '{url}'",
-            column=link.column,
+            column=column,
             hint="save the image under docs/_media/ (check its licence) or describe it",
         )
         return
     if has_scheme(url):
         return  # data: images are judged by the safety check
-    resolved = resolve_image(page.file, url)
+    resolved = resolve_image(file, url)
     if resolved == "":
-        yield make(
-            "LNK204",
-            page.file,
-            link.line,
-            f"image '{url}' leaves the repository",
-            column=link.column,
-        )
+        yield make("LNK204", file, line, f"image '{url}' leaves the repository", column=column)
     elif resolved is not None and resolved not in site.files:
         yield make(
             "LNK203",
-            page.file,
-            link.line,
+            file,
+            line,
             f"image '{url}' not found (looked for '{resolved}')",
-            column=link.column,
+            column=column,
             hint=_suggest_file(site, resolved, pages=False),
         )
 
