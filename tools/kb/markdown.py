@@ -9,7 +9,6 @@ which skipped regions are blanked out with spaces, so offsets and line numbers s
 
 from __future__ import annotations
 
-import bisect
 import html
 import re
 from typing import NamedTuple
@@ -56,15 +55,20 @@ class Scan(NamedTuple):
     issues: tuple[Issue, ...]
 
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})([^\n]*)$", re.M)
-_INDENTED = re.compile(r"(?:^|\n)[ \t]*\n((?:(?: {4}|\t)[^\n]*(?:\n|$)|[ \t]*\n)+)")
+# Line-start patterns begin with a literal "\n" (matched against "\n" + text) rather than a
+# multiline "^": the regex engine then jumps from newline to newline instead of trying
+# every position, which is most of a cold build's time.
+_FENCE = re.compile(r"\n {0,3}(`{3,}|~{3,})([^\n]*)")
+_INDENTED = re.compile(r"\n[ \t]*\n((?:(?: {4}|\t)[^\n]*(?:\n|$)|[ \t]*\n)+)")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?(?:[ \t]+#+)?[ \t]*$", re.M)
+_ATX_LINE = re.compile(r"\n {0,3}(#{1,6})(?:[ \t]([^\n]*))?(?=\n|\Z)")
+_CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 _UNDERLINE = re.compile(r"\n {0,3}(=+|-+)[ \t]*$", re.M)
 _NOT_PARAGRAPH = re.compile(r"^ {0,3}(?:[-*+>#|]|\d{1,9}[.)]|`{3}|~{3}|<)")
 _DOCSIFY_ID = re.compile(r"(?:^|\s):id=([\w%-]+)")
-_INLINE_LINK = re.compile(
-    r"(!?)\[((?:[^\[\]\\\n]|\\.|\[(?:[^\[\]\\\n]|\\.)*\])*)\]"
+_INLINE_LINK = re.compile(  # starts with a literal '[' so the regex engine can skip ahead
+    r"\[((?:[^\[\]\\\n]|\\.|\[(?:[^\[\]\\\n]|\\.)*\])*)\]"
     r"\(\s*(<[^<>\n]*>|(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))*)"
     r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)"
 )
@@ -80,18 +84,20 @@ _INLINE_RAW = re.compile(
     re.S,
 )
 _ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?")
-_MATH_TOKEN = re.compile(r"\\\$|\$\$|\$|\n[ \t]*\n")
+_MATH_TOKEN = re.compile(r"\\\$|\$\$|\$")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_RAW_START = re.compile(r"[<`]")
 _LINK_ATTRS = {"href", "src", "action", "formaction", "poster", "data", "xlink:href", "srcset"}
 
 
 def scan_markdown(body: str, body_line: int = 1) -> Scan:
     """Scan a page body; `body_line` is the file line of its first line."""
     issues: list[Issue] = []
-    starts = _line_starts(body)
+    count, rfind = body.count, body.rfind
 
     def where(offset: int) -> tuple[int, int]:
-        index = bisect.bisect_right(starts, offset) - 1
-        return body_line + index, offset - starts[index] + 1
+        # A few dozen lookups per page: counting is cheaper than indexing every line.
+        return body_line + count("\n", 0, offset), offset - rfind("\n", 0, offset)
 
     masked = _mask_blocks(body, where, issues)
     masked, tag_matches = _mask_inline(masked, comments=True, tags=True)
@@ -100,23 +106,17 @@ def scan_markdown(body: str, body_line: int = 1) -> Scan:
     headings = _headings(body, masked, where)
     links = _links(masked, where)
     links.extend(_tag_links(tags))
-    ref_defs = frozenset(_norm_label(m.group(1)) for m in _REF_DEF.finditer(masked))
-    ref_uses = tuple(
-        (_norm_label(m.group(2) or m.group(1)), *where(m.start()))
-        for m in _REF_USE.finditer(masked)
-    )
+    ref_defs: frozenset[str] = frozenset()
+    ref_uses: tuple[tuple[str, int, int], ...] = ()
+    if "]:" in masked:
+        ref_defs = frozenset(_norm_label(m.group(1)) for m in _REF_DEF.finditer(masked))
+    if "][" in masked:
+        ref_uses = tuple(
+            (_norm_label(m.group(2) or m.group(1)), *where(m.start()))
+            for m in _REF_USE.finditer(masked)
+        )
     links.sort()
     return Scan(tuple(headings), tuple(links), tuple(tags), ref_uses, ref_defs, tuple(issues))
-
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    find = text.find
-    pos = find("\n")
-    while pos >= 0:
-        starts.append(pos + 1)
-        pos = find("\n", pos + 1)
-    return starts
 
 
 def _blank(segment: str) -> str:
@@ -153,7 +153,11 @@ def _mask_blocks(body: str, where, issues: list[Issue]) -> str:
     """Blank out fenced and indented code blocks."""
     text = _apply_masks(body, _fence_spans(body, where, issues))
     if "\n    " in text or "\n\t" in text:
-        spans = [m.span(1) for m in _INDENTED.finditer(text) if not _in_list(text, m.start(1))]
+        spans = [
+            (m.start(1) - 1, m.end(1) - 1)
+            for m in _INDENTED.finditer("\n" + text)  # offsets: +1 (see _FENCE)
+            if not _in_list(text, m.start(1) - 1)
+        ]
         text = _apply_masks(text, spans)
     return text
 
@@ -168,7 +172,15 @@ def _mask_inline(text: str, *, comments: bool, tags: bool) -> tuple[str, list[re
         return text, []
     spans: list[tuple[int, int]] = []
     found_tags: list[re.Match[str]] = []
-    for match in _INLINE_RAW.finditer(text):
+    end = 0
+    for start in _RAW_START.finditer(text):
+        # Try the combined pattern only where it can start: far fewer attempts than a scan.
+        if start.start() < end:
+            continue
+        match = _INLINE_RAW.match(text, start.start())
+        if match is None:
+            continue
+        end = match.end()
         kind = match.lastgroup
         if kind == "code" or (kind == "comment" and comments):
             spans.append(match.span())
@@ -182,7 +194,7 @@ def _mask_inline(text: str, *, comments: bool, tags: bool) -> tuple[str, list[re
 def _fence_spans(body: str, where, issues: list[Issue]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     open_match: re.Match[str] | None = None
-    for match in _FENCE.finditer(body):
+    for match in _FENCE.finditer("\n" + body):  # offsets: +1 (see _FENCE)
         fence = match.group(1)
         if open_match is None:
             if fence[0] == "`" and "`" in match.group(2):
@@ -191,7 +203,7 @@ def _fence_spans(body: str, where, issues: list[Issue]) -> list[tuple[int, int]]
             continue
         opener = open_match.group(1)
         if fence[0] == opener[0] and len(fence) >= len(opener) and not match.group(2).strip():
-            spans.append((open_match.start(), match.end()))
+            spans.append((open_match.start(), match.end() - 1))
             open_match = None
     if open_match is not None:
         line, column = where(open_match.start())
@@ -226,8 +238,14 @@ def _mask_math(text: str, where, issues: list[Issue]) -> str:
         return text
     spans: list[tuple[int, int]] = []
     inline_at = display_at = -1
+    paragraph_end = -1  # where the paragraph holding an open delimiter ends
     for match in _MATH_TOKEN.finditer(text):
         token = match.group()
+        if (inline_at >= 0 or display_at >= 0) and match.start() > paragraph_end:
+            inline_at, display_at = _close_paragraph(inline_at, display_at, where, issues)
+        if inline_at < 0 and display_at < 0:
+            blank = _BLANK_LINE.search(text, match.end())
+            paragraph_end = blank.start() if blank else len(text)
         if token == "\\$":
             continue
         if token == "$$":
@@ -246,8 +264,6 @@ def _mask_math(text: str, where, issues: list[Issue]) -> str:
             else:
                 spans.append((inline_at, match.end()))
                 inline_at = -1
-        else:  # a blank line ends the paragraph
-            inline_at, display_at = _close_paragraph(inline_at, display_at, where, issues)
     _close_paragraph(inline_at, display_at, where, issues)
     return _apply_masks(text, spans)
 
@@ -282,9 +298,16 @@ def _close_paragraph(
 
 def _headings(body: str, masked: str, where) -> list[Heading]:
     found: list[tuple[int, int, str]] = []
-    for match in _ATX.finditer(masked):
-        start, end = match.span(2) if match.group(2) is not None else (match.end(), match.end())
-        found.append((match.start(), len(match.group(1)), body[start:end].strip()))
+    for match in _ATX_LINE.finditer("\n" + masked):
+        line_start = match.start()  # offsets in "\n" + masked are one past those in masked
+        text = ""
+        if match.group(2) is not None:
+            start, end = match.start(2) - 1, match.end(2) - 1
+            raw = masked[start:end]
+            closing = _CLOSING_HASHES.search(raw)
+            end = start + (closing.start() if closing else len(raw.rstrip()))
+            text = body[start:end].strip()
+        found.append((line_start, len(match.group(1)), text))
     for match in _UNDERLINE.finditer(masked):
         start = masked.rfind("\n", 0, match.start()) + 1
         text = masked[start : match.start()]
@@ -304,17 +327,20 @@ def _headings(body: str, masked: str, where) -> list[Heading]:
 
 def _links(masked: str, where) -> list[Link]:
     links: list[Link] = []
-    for match in _INLINE_LINK.finditer(masked):
-        target = match.group(3)
-        if target.startswith("<"):
-            target = target[1:-1]
-        kind = "image" if match.group(1) else "link"
-        links.append(Link(*where(match.start()), _unescape(target), kind))
-    for match in _REF_DEF.finditer(masked):
+    if "](" in masked:
+        for match in _INLINE_LINK.finditer(masked):
+            target = match.group(2)
+            if target.startswith("<"):
+                target = target[1:-1]
+            start = match.start()
+            image = start > 0 and masked[start - 1] == "!"
+            kind = "image" if image else "link"
+            links.append(Link(*where(start - 1 if image else start), _unescape(target), kind))
+    for match in _REF_DEF.finditer(masked) if "]:" in masked else ():
         target = match.group(2)
         target = target[1:-1] if target.startswith("<") else target
         links.append(Link(*where(match.start(2)), _unescape(target), "definition"))
-    for match in _AUTOLINK.finditer(masked):
+    for match in _AUTOLINK.finditer(masked) if "<" in masked else ():
         links.append(Link(*where(match.start(1)), match.group(1), "autolink"))
     return links
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 import regex
@@ -19,6 +20,7 @@ _JS_TRIM = " \t\n\r\v\f\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2
 _JS_TRIM += "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 
 
+@functools.lru_cache(maxsize=65536)
 def slug_base(text: str) -> str:
     """The slug of one heading text, before de-duplication."""
     slug = unicodedata.normalize("NFC", text.strip(_JS_TRIM))

@@ -1,0 +1,157 @@
+"""Benchmarks for the kb toolchain (not part of the test suite).
+
+    python bench/run.py [build] [options]      or      ./dev bench [build] [options]
+
+`build` (the default) generates synthetic sites of 1,000 / 5,000 / 10,000 pages under
+`<repo>/.bench/`, times `kb build` cold and warm, times docsify-cli and mkdocs-material on the
+same `docs/` in the same run, prints a table with ratios, and writes `.bench/results-build.json`.
+See bench/README.md for what is measured and how to read it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import build_bench
+import peers
+import report
+import sitegen
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SIZES = "1000,5000,10000"
+DEFAULT_SEED = 20261122
+
+
+def int_list(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {text!r}"
+        ) from None
+    if not values or min(values) < 20:
+        raise argparse.ArgumentTypeError("every size must be at least 20 pages")
+    return values
+
+
+def peer_list(text: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in text.split(",") if part.strip() and part != "none")
+    unknown = [name for name in names if name not in peers.PEERS]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown peer {unknown[0]!r}; choose from {', '.join(peers.PEERS)} or 'none'"
+        )
+    return names
+
+
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="bench/run.py",
+        description="kb benchmarks. 'build': kb build (cold, warm) vs docsify-cli and mkdocs.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("name", nargs="?", default="build", choices=["build"], help="benchmark")
+    p.add_argument("--sizes", type=int_list, default=DEFAULT_SIZES, help="site sizes in pages")
+    p.add_argument(
+        "--repeat",
+        type=positive,
+        default=None,
+        help="runs per tool and size, median reported (default: 3 below 10,000 pages, else 1)",
+    )
+    p.add_argument(
+        "--warm-repeat", type=positive, default=3, help="warm kb builds, each after one page edit"
+    )
+    p.add_argument(
+        "--peers",
+        type=peer_list,
+        default="docsify-cli,mkdocs",
+        help="peer tools to time, comma-separated, or 'none'",
+    )
+    p.add_argument(
+        "--mkdocs-max-size",
+        type=int,
+        default=10_000,
+        help="skip mkdocs on sites larger than this (mkdocs needs minutes at 10,000 pages)",
+    )
+    p.add_argument(
+        "--mkdocs-nav",
+        choices=peers.MKDOCS_NAV,
+        default="auto",
+        help="auto: mkdocs' own nav of every page (cost grows with pages²); "
+        "home: a one-entry nav, to time mkdocs without its per-page navigation",
+    )
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the site generator")
+    p.add_argument("--python", default=sys.executable, help="interpreter that runs `python -m kb`")
+    p.add_argument("--timeout", type=float, default=3600.0, help="seconds before a run is killed")
+    p.add_argument("--no-kb", action="store_true", help="time the peers only")
+    p.add_argument(
+        "--generate-only", action="store_true", help="write the sites under .bench/ and stop"
+    )
+    return p
+
+
+def options(args: argparse.Namespace) -> build_bench.Options:
+    return build_bench.Options(
+        repo=REPO,
+        sizes=args.sizes,
+        repeat=args.repeat,
+        warm_repeat=args.warm_repeat,
+        peers=args.peers,
+        mkdocs_max_size=args.mkdocs_max_size,
+        mkdocs_nav=args.mkdocs_nav,
+        seed=args.seed,
+        python=args.python,
+        timeout=args.timeout,
+        run_kb=not args.no_kb,
+    )
+
+
+def generate_only(opts: build_bench.Options) -> int:
+    vocabulary = opts.repo / "docs/_data/vocabulary.yaml"
+    for size in opts.sizes:
+        site = sitegen.generate_site(opts.bench_dir / f"site-{size}", size, opts.seed, vocabulary)
+        print(f"{site.root}: {site.pages} pages, {site.bytes_total / 1e6:.1f} MB of markdown")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    opts = options(args)
+    if args.generate_only:
+        return generate_only(opts)
+    try:
+        tools = peers.install_peers(opts.bench_dir, opts.peers)
+    except peers.InstallError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    results = [build_bench.bench_size(opts, tools, size) for size in opts.sizes]
+    versions = {"kb": build_bench.kb_version(opts), **peers.versions(tools)}
+    meta = {"versions": versions, "options": vars(args)}
+    out = opts.bench_dir / "results-build.json"
+    report.write_json(out, results, meta)
+    print(report.markdown_table(results))
+    print()
+    for line in report.target_lines(results):
+        print(line)
+    if line := report.scaling_line(results):
+        print(line)
+    for line in report.load_lines(results):
+        print(line)
+    print(f"\nJSON: {out}")
+    problems = report.failures(results)
+    for block in problems:
+        print("\n" + block, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
