@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from kb.diagnostics import Diagnostic, Severity, make
 from kb.site import Site
 
+_NON_WORD = re.compile(r"[\W_]+")
+
 
 def check_duplicates(site: Site) -> Iterator[Diagnostic]:
     """Pairs of paper pages with the same identity; memoised on the metadata."""
@@ -53,6 +55,8 @@ def _identity(meta: dict[str, object]) -> Iterator[tuple[str, str]]:
 
 def normalize_title(title: str) -> str:
     """Case, width, accents and punctuation folded away."""
+    if title.isascii():
+        return _NON_WORD.sub("", title.lower())
     text = unicodedata.normalize("NFKD", title).casefold()
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"[\W_]+", "", text)
+    return _NON_WORD.sub("", text)
