@@ -143,12 +143,14 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     stats = dict(site.stats)
     changes, problems = _pending(site)
     if not args.check and changes:
-        for file in apply(site, changes):
+        written = apply(site, changes)
+        for file in written:
             print(f"kb: wrote {file}", file=sys.stderr)
-        site = load_site(settings, use_cache=not args.no_cache, reuse=site)
-        # Pages whose tables were just rewritten are parsed again.
-        stats["parsed"] = min(stats["parsed"] + site.stats["parsed"], stats["pages"])
-        stats["cached"] = stats["pages"] - stats["parsed"]
+        # Pages whose tables were rewritten are parsed again; the sidebar is no page.
+        if any(file in site.infos for file in written):
+            site = load_site(settings, use_cache=not args.no_cache, reuse=site)
+            stats["parsed"] = min(stats["parsed"] + site.stats["parsed"], stats["pages"])
+            stats["cached"] = stats["pages"] - stats["parsed"]
         changes, problems = _pending(site)
     found = run_checks(site, changes, problems)
     save_cache(site)

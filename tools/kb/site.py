@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import marshal
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -295,6 +293,9 @@ def _run(job: _Job, files: list[str], jobs: int) -> list[_Result]:
     workers = jobs or os.cpu_count() or 1
     if len(files) < _PARALLEL_MIN or workers == 1:
         return _process(job, files)
+    import multiprocessing  # noqa: PLC0415 - only cold builds need it; keeps warm runs fast
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
     global _WORKER_JOB
     _WORKER_JOB = job  # inherited by the forked workers, never pickled
     # Interleaved chunks balance big and small pages; results come back marshalled.
