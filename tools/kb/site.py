@@ -32,7 +32,9 @@ from kb.yamlio import parse_yaml
 
 T = TypeVar("T")
 SECTION_FILE = "_section.yaml"
-_CACHE_NAME = "pages.marshal"
+_STATE_NAME = "state.marshal"
+_SHARD_NAME = "pages-{:x}.marshal"
+_SHARDS = 16
 _CACHE_FORMAT = f"kb-cache-{__version__}-2"
 _PARALLEL_MIN = 200
 """Below this many pages to parse, a process pool costs more than it saves."""
@@ -148,7 +150,14 @@ class PageCache:
     """Memoised sidebar, tables and duplicate findings, keyed by what they depend on."""
     used: set[str] = field(default_factory=set)
     dirty: bool = False
+    """Whether the small state part (stats, links, generated) needs writing."""
+    dirty_shards: set[int] = field(default_factory=set)
+    """Entry shards that changed; only those files are rewritten."""
     persist: bool = True
+
+    def add(self, key: str, encoded: EncodedPage) -> None:
+        self.entries[key] = encoded
+        self.dirty_shards.add(_shard(key))
 
 
 def load_site(settings: Settings, *, use_cache: bool = True, reuse: Site | None = None) -> Site:
@@ -264,7 +273,8 @@ def parse_pages(
             by_file[file] = cache.entries[key]
         else:
             parsed += 1
-            cache.entries[key] = by_file[file] = encoded
+            cache.add(key, encoded)
+            by_file[file] = encoded
     _forget_removed(cache, keys)
     stats = {
         "pages": len(files),
@@ -339,6 +349,7 @@ def _forget_removed(cache: PageCache, keys: dict[str, str]) -> None:
     """Drop entries of files that are gone or changed, so the cache does not grow forever."""
     live = set(keys.values())
     if len(cache.entries) != len(live) or len(cache.stats) != len(keys):
+        cache.dirty_shards.update(_shard(k) for k in cache.entries if k not in live)
         cache.entries = {k: v for k, v in cache.entries.items() if k in live}
         cache.stats = {f: s for f, s in cache.stats.items() if f in keys}
         cache.links = {k: v for k, v in cache.links.items() if k in live}
@@ -366,39 +377,70 @@ def _code_fingerprint() -> str:
     return ";".join(f"{name}:{st.st_size}:{st.st_mtime_ns}" for name, st in stats)
 
 
-def _cache_path(settings: Settings) -> Path:
-    return settings.path(settings.cache_dir) / _CACHE_NAME
+def _shard(key: str) -> int:
+    return int(key[0], 16) % _SHARDS
+
+
+def _cache_dir(settings: Settings) -> Path:
+    return settings.path(settings.cache_dir)
+
+
+def _read_part(path: Path, salt: str) -> tuple[Any, ...] | None:
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if isinstance(data, tuple) and len(data) >= 3 and data[:2] == (_CACHE_FORMAT, salt):
+        return data
+    return None
 
 
 def read_cache(settings: Settings, salt: str) -> PageCache:
-    """The cache file, or an empty cache when it is missing, stale or damaged."""
-    try:
-        data = marshal.loads(_cache_path(settings).read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
+    """The cache files; missing, stale or damaged parts only mean more parsing.
+
+    Every part is keyed by content (entries and link findings) or checked against the file's
+    stat (the stat shortcut), so any mix of old and new parts is still correct.
+    """
+    folder = _cache_dir(settings)
+    state = _read_part(folder / _STATE_NAME, salt)
+    if state is None:
         return PageCache(salt)
-    if not (isinstance(data, tuple) and len(data) == 6 and data[:2] == (_CACHE_FORMAT, salt)):
-        return PageCache(salt)
-    _, _, entries, stats, links, generated = data
+    _, _, stats, links, generated = state
+    entries: dict[str, EncodedPage] = {}
+    for shard in range(_SHARDS):
+        part = _read_part(folder / _SHARD_NAME.format(shard), salt)
+        if part is not None:
+            entries.update(part[2])
     return PageCache(salt, entries, {}, stats, links, generated)
 
 
 def save_cache(site: Site) -> None:
-    """Persist the cache when this run changed it; a failure only costs time next run."""
+    """Persist what this run changed: the state part and the changed entry shards."""
     cache = site.cache
     if cache is not None and cache.generated.keys() - cache.used:
         cache.dirty = True  # forget memoised output of older states
-    if cache is None or not cache.persist or not cache.dirty:
+    if cache is None or not cache.persist or not (cache.dirty or cache.dirty_shards):
         return
-    path = _cache_path(site.settings)
+    folder = _cache_dir(site.settings)
     generated = {k: v for k, v in cache.generated.items() if k in cache.used}
-    blob = marshal.dumps(
-        (_CACHE_FORMAT, cache.salt, cache.entries, cache.stats, cache.links, generated)
-    )
+    state = (_CACHE_FORMAT, cache.salt, cache.stats, cache.links, generated)
+    shards: dict[int, dict[str, EncodedPage]] = {n: {} for n in cache.dirty_shards}
+    for key, encoded in cache.entries.items():
+        shard = shards.get(_shard(key))
+        if shard is not None:
+            shard[key] = encoded
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(blob)
-        os.replace(tmp, path)
+        folder.mkdir(parents=True, exist_ok=True)
+        for number, entries in shards.items():
+            _write_part(folder / _SHARD_NAME.format(number), (_CACHE_FORMAT, cache.salt, entries))
+        _write_part(folder / _STATE_NAME, state)
     except OSError:
         return
     cache.dirty = False
+    cache.dirty_shards.clear()
+
+
+def _write_part(path: Path, data: tuple[Any, ...]) -> None:
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_bytes(marshal.dumps(data))
+    os.replace(tmp, path)
