@@ -33,7 +33,7 @@ from playwright.sync_api import (
 from kb.assets import AssetError, vendor_assets
 
 REPO = Path(__file__).resolve().parents[2]
-FIXTURE_SITE = Path(__file__).parent / "site"
+FIXTURE_SITE = Path(__file__).parent / "fixture"
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
