@@ -29,6 +29,7 @@ class Options:
     peers: tuple[str, ...]
     mkdocs_max_size: int
     mkdocs_nav: str
+    mkdocs_repeat: int
     seed: int
     python: str
     timeout: float
@@ -123,8 +124,7 @@ def bench_kb_cold(opts: Options, site: Path, count: int) -> ToolResult:
         count,
         lambda _: run_timed(cmd, cwd=site, env=env, timeout=opts.timeout),
     )
-    result.findings = sum(count_findings(run) for run in result.runs)
-    return result
+    return inspect_kb_runs(result)
 
 
 def touch_page(page: Path, index: int) -> None:
@@ -175,7 +175,7 @@ def bench_mkdocs(opts: Options, tools: peers.Tools, site: Path, size: int) -> To
     peers.write_mkdocs_config(config, size, site / "docs", out, opts.mkdocs_nav)
     cmd = peers.mkdocs_cmd(tools.mkdocs_bin, config)
     env = peers.mkdocs_env()
-    count = opts.repeats_for(size)
+    count = opts.mkdocs_repeat
     result = timed_runs(
         "mkdocs build --strict",
         count,

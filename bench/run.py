@@ -83,6 +83,12 @@ def parser() -> argparse.ArgumentParser:
         help="skip mkdocs on sites larger than this (mkdocs needs minutes at 10,000 pages)",
     )
     p.add_argument(
+        "--mkdocs-repeat",
+        type=positive,
+        default=1,
+        help="mkdocs runs per size (it takes minutes from 5,000 pages on; one run is enough)",
+    )
+    p.add_argument(
         "--mkdocs-nav",
         choices=peers.MKDOCS_NAV,
         default="auto",
@@ -108,6 +114,7 @@ def options(args: argparse.Namespace) -> build_bench.Options:
         peers=args.peers,
         mkdocs_max_size=args.mkdocs_max_size,
         mkdocs_nav=args.mkdocs_nav,
+        mkdocs_repeat=args.mkdocs_repeat,
         seed=args.seed,
         python=args.python,
         timeout=args.timeout,

@@ -16,13 +16,14 @@ Links only point at headings whose slug is the same in docsify 5 and in Python-M
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import random
 import re
 import shutil
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import yaml
 
@@ -73,7 +74,8 @@ NOTE_CONCEPTS = (
 )
 NOTE_ASPECTS = ("原理", "推导", "实现细节", "常见误区", "调参经验", "案例分析", "与其他方法的比较")
 
-# Headings: (level, text). Linkable ones are checked against both slug dialects at import time.
+# Headings: (level, text). Links target only those on which the slug dialects agree
+# (`linkable_slug`).
 PAPER_HEADINGS = (  # the paper template's sections (kb check MD507), with subsections
     (2, "一句话总结"),
     (2, "研究问题"),
@@ -226,7 +228,7 @@ def plan_notes(rng: random.Random, count: int) -> list[Page]:
     titles: set[str] = set()
     pages = []
     for n in range(1, count + 1):
-        slug, topic = NOTE_TOPICS[(n - 1) % len(NOTE_TOPICS)]
+        slug = NOTE_TOPICS[(n - 1) % len(NOTE_TOPICS)][0]
         title = unique(note_title, rng, titles)
         front: dict[str, object] = {"type": "note", "title": title}
         if rng.random() < 0.5:
@@ -246,15 +248,7 @@ def assign_anchors(pages: list[Page]) -> None:
 
 def relative_link(source: str, target: str) -> str:
     """Relative path from page `source` to page `target` (both relative to docs/)."""
-    start = PurePosixPath(source).parent
-    up = len(start.parts)
-    common = 0
-    for a, b in zip(start.parts, PurePosixPath(target).parts, strict=False):
-        if a != b:
-            break
-        common += 1
-    parts = [".."] * (up - common) + list(PurePosixPath(target).parts[common:])
-    return "/".join(parts)
+    return posixpath.relpath(target, posixpath.dirname(source) or ".")
 
 
 def link_line(rng: random.Random, page: Page, target: Page) -> str:
