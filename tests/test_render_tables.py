@@ -13,7 +13,7 @@ from kb.render.regions import find_regions, stray_markers
 from kb.render.tables import TableError, parse_spec, render_region, validate_data_table
 from kb.site import Site, load_site
 from kb.yamlio import parse_yaml
-from tests.helpers import GOLDEN, SITES, SiteBuilder, assert_golden
+from tests.helpers import GOLDEN, SITES, KbRunner, SiteBuilder, assert_golden
 
 
 def _load(root: Path) -> Site:
@@ -246,3 +246,51 @@ def test_regions_in_code_are_ignored_and_unclosed_ones_have_no_end() -> None:
 def test_stray_markers_are_reported_by_line() -> None:
     text = "a\n<!-- kb:table papers --> trailing\n<!-- /kb:table -->\nx <!-- kb:table codes -->\n"
     assert stray_markers(text) == [2, 4]
+
+
+NOTE = (
+    "---\ntype: note\ntitle: 生存笔记\n---\n# 生存笔记\n\n"
+    "<!-- kb:table backlinks -->\n<!-- /kb:table -->\n"
+)
+
+
+def _backlink_site(site: SiteBuilder) -> Path:
+    return site(
+        {
+            **PAPERS,
+            "docs/n/_section.yaml": "title: 笔记\norder: 2\n",
+            "docs/n/cox.md": NOTE,
+            "docs/p/a.md": PAPERS["docs/p/a.md"] + "\n见[笔记](../n/cox.md#生存笔记)。\n",
+            "docs/p/c.md": PAPERS["docs/p/c.md"] + "\n![图](../n/cox.md)\n",
+            "docs/p/d.md": PAPERS["docs/p/d.md"] + "\n[草稿也链接](../n/cox.md)\n",
+        }
+    )
+
+
+def test_backlinks_list_published_papers_that_link_here(site: SiteBuilder) -> None:
+    loaded = _load(_backlink_site(site))
+    table = render_region(loaded, loaded.pages["docs/n/cox.md"], "backlinks")
+    assert _labels(table) == ["丙", "甲"]
+    assert "| [甲](../p/a.md) | 2020 | V | 生存分析 | CT | — |" in table.splitlines()
+    note = loaded.pages["docs/n/cox.md"]
+    only_survival = render_region(loaded, note, "backlinks category=survival")
+    assert _labels(only_survival) == ["甲"]
+
+
+def test_backlinks_when_nothing_links_here(site: SiteBuilder) -> None:
+    loaded = _load(site({**PAPERS, "docs/n/cox.md": NOTE}))
+    table = render_region(loaded, loaded.pages["docs/n/cox.md"], "backlinks")
+    assert table == "\n暂无论文页链接到本页。\n\n"
+
+
+def test_backlinks_follow_a_new_link_through_the_cache(site: SiteBuilder, kb: KbRunner) -> None:
+    # Adding a link changes no front matter: the cached render must still be redone.
+    root = _backlink_site(site)
+    note = root / "docs/n/cox.md"
+    assert kb(root, "tables")[0] == 0
+    assert _labels(note.read_text(encoding="utf-8")) == ["丙", "甲"]
+    assert kb(root, "tables", "--check")[0] == 0
+    paper = root / "docs/p/b.md"
+    paper.write_text(paper.read_text(encoding="utf-8") + "\n[笔记](../n/cox.md)\n", "utf-8")
+    assert kb(root, "tables")[0] == 0
+    assert _labels(note.read_text(encoding="utf-8")) == ["丙", "乙", "甲"]

@@ -120,6 +120,14 @@ class Site:
             self._signature = digest.hexdigest()
         return self._signature
 
+    def targets_signature(self) -> str:
+        """Changes whenever any page's set of link targets changes (for backlink tables)."""
+        digest = hashlib.blake2b(digest_size=20)
+        for file in sorted(self.infos):
+            digest.update(file.encode() + b"\0" + "\0".join(self.infos[file].targets).encode())
+            digest.update(b"\1")
+        return digest.hexdigest()
+
     def memo(self, name: str, compute: Callable[[], T]) -> T:
         """`compute()` once per metadata state: generated output depends on metadata only."""
         if self.cache is None:

@@ -91,13 +91,25 @@ def render_region(site: Site, page: ParsedPage, spec_text: str) -> str:
 def _papers(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
     _known_args(args, {*PAPER_FILTERS, "year"})
     _check_filter_values(site, args)
-    return environment().get_template("papers.md.j2").render(rows=_paper_rows(site, page, args))
+    rows = _paper_rows(site, page, args)
+    return environment().get_template("papers.md.j2").render(rows=rows, empty="暂无论文。")
 
 
 def _paper_rows(site: Site, page: ParsedPage, args: Mapping[str, str]) -> list[dict[str, Any]]:
     rows = [_paper_row(site, page, p) for p in _papers_matching(site, args)]
     rows.sort(key=lambda r: (-(r["year"] if isinstance(r["year"], int) else 0), r["label"]))
     return rows
+
+
+def _backlinks(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
+    """Papers whose pages link to this page: notes list their worked examples for free."""
+    _known_args(args, {*PAPER_FILTERS, "year"})
+    _check_filter_values(site, args)
+    linking = {file for file, info in site.infos.items() if page.file in info.targets}
+    rows = [row for row in _paper_rows(site, page, args) if row["file"] in linking]
+    return (
+        environment().get_template("papers.md.j2").render(rows=rows, empty="暂无论文页链接到本页。")
+    )
 
 
 def _papers_index(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
@@ -110,7 +122,11 @@ def _papers_index(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
         rows = _paper_rows(site, page, {"category": term.id})
         if rows:
             sections.append({"title": term.title, "description": term.description, "rows": rows})
-    return environment().get_template("papers_index.md.j2").render(sections=sections)
+    return (
+        environment()
+        .get_template("papers_index.md.j2")
+        .render(sections=sections, empty="暂无论文。")
+    )
 
 
 def _papers_matching(site: Site, args: Mapping[str, str]) -> list[PageInfo]:
@@ -133,6 +149,7 @@ def _has_value(field: Any, wanted: str) -> bool:
 def _paper_row(site: Site, page: ParsedPage, paper: PageInfo) -> dict[str, Any]:
     meta = paper.meta or {}
     return {
+        "file": paper.file,
         "label": page_label(paper),
         "link": posixpath.relpath(paper.file, posixpath.dirname(page.file)),
         "year": meta.get("year", "—"),
@@ -322,6 +339,7 @@ def _check_filter_values(site: Site, args: Mapping[str, str]) -> None:
 RENDERERS: dict[str, Callable[[Site, ParsedPage, Mapping[str, str]], str]] = {
     "papers": _papers,
     "papers-index": _papers_index,
+    "backlinks": _backlinks,
     "categories": _categories,
     "data": _data,
     "codes": _codes,
@@ -357,6 +375,8 @@ def expected_regions(
             continue
         try:
             name = f"table\0{page.file}\0{region.spec}"
+            if region.spec.split(maxsplit=1)[:1] == ["backlinks"]:
+                name += "\0" + site.targets_signature()
             out.append((region.line, site.memo(name, _memo_render(site, page, region.spec)), None))
         except TableError as exc:
             out.append(
