@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 
 from kb.diagnostics import Diagnostic, Severity
-from kb.report import FORMATTERS, format_github, format_json, format_text
+from kb.report import (
+    FORMATTERS,
+    format_github,
+    format_json,
+    format_markdown,
+    format_text,
+    parse_json,
+)
 
 ERROR = Diagnostic(
     "docs/a.md",
@@ -98,4 +105,48 @@ def test_github_annotation_is_one_line_even_with_a_multiline_hint() -> None:
 
 
 def test_every_format_is_registered() -> None:
-    assert FORMATTERS == {"text": format_text, "json": format_json, "github": format_github}
+    assert FORMATTERS == {
+        "text": format_text,
+        "json": format_json,
+        "github": format_github,
+        "markdown": format_markdown,
+    }
+
+
+def test_markdown_format_groups_by_code_errors_first() -> None:
+    piped = Diagnostic("docs/c.md", 2, 1, "LNK201", "a | b", Severity.ERROR, "")
+    assert format_markdown([INFO, WARNING, ERROR, piped]) == (
+        "### kb: 2 error(s), 1 warning(s) in 3 file(s)\n"
+        "\n"
+        "| | Code | Count |\n"
+        "| --- | --- | --- |\n"
+        "| ❌ | `LNK201` link-target-missing | 2 |\n"
+        "| ⚠️ | `MD505` heading-missing | 1 |\n"
+        "| ℹ️ | `LNK207` link-to-draft | 1 |\n"
+        "\n"
+        "#### `LNK201` link-target-missing (2)\n"
+        "\n"
+        "| Where | Problem | Fix |\n"
+        "| --- | --- | --- |\n"
+        "| `docs/a.md:7:3` | link 'x.md' points to missing 'docs/x.md' "
+        "| did you mean 'docs/y.md'? |\n"
+        "| `docs/c.md:2:1` | a \\| b |  |\n"
+        "\n"
+        "#### `MD505` heading-missing (1)\n"
+        "\n"
+        "| Where | Problem | Fix |\n"
+        "| --- | --- | --- |\n"
+        "| `docs/b.md` | page has no level-1 heading |  |\n"
+        "\n"
+        "#### `LNK207` link-to-draft (1)\n"
+        "\n"
+        "| Where | Problem | Fix |\n"
+        "| --- | --- | --- |\n"
+        "| `docs/b.md:4` | link to a draft |  |\n"
+    )
+    assert format_markdown([]) == "### kb: no problems found\n"
+
+
+def test_json_report_round_trips() -> None:
+    found = [ERROR, WARNING, INFO]
+    assert parse_json(format_json(found), "r.json") == found

@@ -95,6 +95,35 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--category", default="", help="a category id from the vocabulary")
     new.set_defaults(handler=cmd_new)
 
+    links = sub.add_parser(
+        "links",
+        help="check external links (pages, sidebar, data files) over the network",
+        description="Check every external http(s) link once: HEAD then GET, retries with "
+        "backoff, per-host limits, a result cache. Exit 2 only for broken links "
+        "(warnings too with --strict).",
+    )
+    _report_options(links)
+    links.add_argument("--cache", metavar="FILE", help="result cache (default from settings)")
+    links.add_argument(
+        "--changed-since",
+        metavar="REF",
+        help="only links on lines added or changed since this git ref (for pull requests)",
+    )
+    links.add_argument(
+        "--shard", metavar="K/N", help="check only shard K of N (URLs split by host)"
+    )
+    links.add_argument(
+        "--merge",
+        nargs="+",
+        metavar="REPORT",
+        help="combine --format json reports (e.g. of shards) instead of checking",
+    )
+    links.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
+    progress = links.add_mutually_exclusive_group()
+    progress.add_argument("--progress", action="store_true", default=None, help="progress bar")
+    progress.add_argument("--no-progress", dest="progress", action="store_false")
+    links.set_defaults(handler=cmd_links)
+
     assets = sub.add_parser(
         "assets", help="copy the pinned front-end files from node_modules to vendor/"
     )
@@ -193,6 +222,38 @@ def cmd_assets(settings: Settings, args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def cmd_links(settings: Settings, args: argparse.Namespace) -> int:
+    from kb.links.collect import collect
+    from kb.links.run import Progress, changed_lines, check_links, parse_shard, select
+    from kb.report import parse_json
+
+    if args.merge:
+        found: list[Diagnostic] = []
+        for report in args.merge:
+            try:
+                found.extend(parse_json(Path(report).read_text(encoding="utf-8"), report))
+            except (OSError, ValueError) as exc:
+                raise ConfigError(str(exc)) from None
+        return _report(sorted(set(found)), args)
+    shard = parse_shard(args.shard) if args.shard else None
+    changed = changed_lines(settings.root, args.changed_since) if args.changed_since else None
+    occurrences = select(collect(settings), changed=changed, shard=shard)
+    cache = None if args.no_cache else settings.path(args.cache or settings.links.cache_file)
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+    from kb.serve import repository_url
+
+    found, run = check_links(
+        settings,
+        occurrences,
+        cache_file=cache,
+        repository=repository_url(settings),
+        progress=Progress() if show else None,
+    )
+    code = _report(found, args)
+    print(run.summary(), file=sys.stderr)
+    return code
+
+
 def _pending(site: Site) -> tuple[list[FileChange], list[Diagnostic]]:
     """Generated-file changes a build would write, and problems found while planning them."""
     changes, problems = plan_tables(site)
@@ -219,7 +280,11 @@ def _generate(site: Site, changes: list[FileChange], check: bool, what: str) -> 
 
 
 def _report(diagnostics: list[Diagnostic], args: argparse.Namespace) -> int:
-    sys.stdout.write(FORMATTERS[args.format](diagnostics))
+    text = FORMATTERS[args.format](diagnostics)
+    if getattr(args, "output", None):
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
     threshold = Severity.WARNING if args.strict else Severity.ERROR
     failing = any(d.severity >= threshold for d in diagnostics)
     return ExitCode.FINDINGS if failing else ExitCode.OK

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.diagnostics import CODES, Severity
+from kb.links.settings import LinkSettings, LinkSettingsError, parse_link_settings
 
 
 class ConfigError(Exception):
@@ -43,6 +44,8 @@ class Settings:
     vendor_dir: str = "vendor"
     jobs: int = 0
     """Worker processes for a cold build; 0 = one per CPU."""
+    links: LinkSettings = field(default_factory=LinkSettings)
+    """`[tool.kb.links]`: the external link checker (`kb links`)."""
 
     def path(self, rel: str) -> Path:
         return self.root / rel
@@ -123,6 +126,11 @@ def _validate_value(key: str, value: Any, prefix: str) -> Any:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"{prefix}: expected a non-negative integer, got {value!r}")
         return value
+    if key == "links":
+        try:
+            return parse_link_settings(value, f"{prefix.split(' [')[0]}: [tool.kb.links]")
+        except LinkSettingsError as exc:
+            raise ConfigError(str(exc)) from None
     if key == "iframe_hosts":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{prefix}: expected a list of host names, got {value!r}")

@@ -215,6 +215,53 @@ CODES: dict[str, CodeInfo] = {
         "已发布的页面链接到了草稿页，而草稿不出现在目录中。",
         "发布目标页面或删除该链接。",
     ),
+    # External links (`kb links`).
+    "LNK210": CodeInfo(
+        "external-link-broken",
+        "An external link is broken: 404/410, DNS failure, refused, redirect loop, "
+        "or it kept failing or timing out after retries.",
+        E,
+        "外部链接失效：404/410、域名无法解析、连接被拒绝、重定向循环，或多次重试后仍出错/超时。",
+        "换成有效的网址（可在网页存档中查找原文），或删除该链接。",
+    ),
+    "LNK211": CodeInfo(
+        "external-link-moved",
+        "An external link redirects permanently (301/308); the page should use the new URL.",
+        W,
+        "外部链接被永久重定向（301/308）。",
+        "把链接改成提示中的新网址。",
+    ),
+    "LNK212": CodeInfo(
+        "external-link-unverified",
+        "An external link could not be verified but probably works for a human: "
+        "403, a bot challenge, 401, or 429 after retries.",
+        W,
+        "外部链接无法由程序确认，但人工打开通常正常：403、人机验证页、401，或多次 429 限流。",
+        "在浏览器中确认；确实可用时可在 `[tool.kb.links]` 中排除该网址或按站点设置状态码。",
+    ),
+    "LNK213": CodeInfo(
+        "external-link-refused",
+        "An external link points to a private, loopback or link-local address, "
+        "which readers cannot reach and the checker does not fetch.",
+        E,
+        "外部链接指向内网、回环或链路本地地址，读者无法访问，检查器也不会请求。",
+        "换成公开网址；确需检查时在 `allow_networks` 中放行该网段。",
+    ),
+    "LNK214": CodeInfo(
+        "external-anchor-missing",
+        "An external page has no element with the link's `#fragment` (only with "
+        "`check_fragments`).",
+        W,
+        "外部页面中找不到链接 `#片段` 对应的元素（仅在开启 `check_fragments` 时检查）。",
+        "改用目标页面上存在的锚点，或去掉 `#片段`。",
+    ),
+    "LNK215": CodeInfo(
+        "external-link-invalid",
+        "A URL cannot be fetched as written: no host, a bad port, or credentials in it.",
+        E,
+        "网址本身无效：缺少主机名、端口错误，或包含账号密码。",
+        "改正网址。",
+    ),
     # Generated files.
     "SB301": CodeInfo(
         "sidebar-stale",

@@ -377,3 +377,44 @@ def _unescape(target: str) -> str:
 
 def _norm_label(label: str) -> str:
     return " ".join(label.split()).casefold()
+
+
+# GFM autolink literal, as marked (docsify's renderer) finds it: up to whitespace or `<`,
+# then trailing punctuation and unbalanced `)` trimmed.
+_BARE_URL = re.compile(r"(?<![\w/@.:+-])https?://[^\s<>]+", re.I)
+_BARE_TRAILING = "?!.,:*_~'\""
+
+
+def external_links(body: str, body_line: int = 1) -> list[Link]:
+    """Every http(s) URL a reader can follow: links, images, definitions, autolinks, HTML
+    href/src, and bare URLs in prose; never inside code or comments. Sorted by position."""
+    count, rfind = body.count, body.rfind
+
+    def where(offset: int) -> tuple[int, int]:
+        return body_line + count("\n", 0, offset), offset - rfind("\n", 0, offset)
+
+    masked = _mask_blocks(body, where, [])
+    masked, tag_matches = _mask_inline(masked, comments=True, tags=True)
+    found = [*_links(masked, where), *_tag_links(_tags(tag_matches, where))]
+    if "://" in masked:
+        taken = [m.span() for m in _INLINE_LINK.finditer(masked)]
+        taken += [m.span() for m in _REF_DEF.finditer(masked)]
+        taken += [m.span() for m in _AUTOLINK.finditer(masked)]
+        prose = _apply_masks(masked, taken)
+        for match in _BARE_URL.finditer(prose):
+            url = _trim_bare(match.group())
+            found.append(Link(*where(match.start()), url, "bare"))
+    links = [link for link in found if link.target.lower().startswith(("http://", "https://"))]
+    links.sort()
+    return links
+
+
+def _trim_bare(url: str) -> str:
+    while url:
+        if url[-1] in _BARE_TRAILING:
+            url = url[:-1]
+        elif url[-1] == ")" and url.count(")") > url.count("("):
+            url = url[:-1]
+        else:
+            break
+    return url

@@ -41,6 +41,26 @@ def format_json(diagnostics: Sequence[Diagnostic]) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 
 
+def parse_json(text: str, source: str) -> list[Diagnostic]:
+    """Diagnostics of a `--format json` report (to merge the reports of several shards)."""
+    try:
+        data = json.loads(text)
+        return [
+            Diagnostic(
+                str(d["file"]),
+                int(d["line"]),
+                int(d["column"]),
+                str(d["code"]),
+                str(d["message"]),
+                Severity[str(d["severity"]).upper()],
+                str(d.get("hint") or ""),
+            )
+            for d in data["diagnostics"]
+        ]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{source}: not a kb JSON report ({exc})") from None
+
+
 def format_github(diagnostics: Sequence[Diagnostic]) -> str:
     """GitHub Actions workflow commands: one annotation per diagnostic."""
     lines = []
@@ -56,6 +76,38 @@ def format_github(diagnostics: Sequence[Diagnostic]) -> str:
         lines.append(f"::{command} {','.join(props)}::{_data(message)}")
     lines.append(summary(diagnostics))
     return "\n".join(lines) + "\n"
+
+
+def format_markdown(diagnostics: Sequence[Diagnostic]) -> str:
+    """A report for `$GITHUB_STEP_SUMMARY`: one section per code, errors first, with counts."""
+    if not diagnostics:
+        return "### kb: no problems found\n"
+    by_code: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        by_code.setdefault(d.code, []).append(d)
+    order = sorted(by_code, key=lambda code: (-max(d.severity for d in by_code[code]), code))
+    lines = [f"### kb: {summary(diagnostics)}", "", "| | Code | Count |", "| --- | --- | --- |"]
+    for code in order:
+        found = by_code[code]
+        name = found[0].name
+        icon = _ICONS.get(max(d.severity for d in found), "")
+        lines.append(f"| {icon} | `{code}` {name} | {len(found)} |")
+    for code in order:
+        found = by_code[code]
+        lines += ["", f"#### `{code}` {found[0].name} ({len(found)})", ""]
+        lines += ["| Where | Problem | Fix |", "| --- | --- | --- |"]
+        lines += [
+            f"| `{d.location()}` | {_md_cell(d.message)} | {_md_cell(d.hint)} |"
+            for d in sorted(found)
+        ]
+    return "\n".join(lines) + "\n"
+
+
+_ICONS = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def summary(diagnostics: Sequence[Diagnostic]) -> str:
@@ -88,4 +140,5 @@ FORMATTERS: dict[str, Callable[[Sequence[Diagnostic]], str]] = {
     "text": format_text,
     "json": format_json,
     "github": format_github,
+    "markdown": format_markdown,
 }

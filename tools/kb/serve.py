@@ -52,6 +52,13 @@ def vendor(settings: Settings, *, live: bool = False) -> list[str]:
     return written
 
 
+def repository_url(settings: Settings) -> str:
+    """The https URL of the git origin, or '' (it goes into the link checker's User-Agent)."""
+    remote = _git(settings.root, "config", "--get", "remote.origin.url")
+    match = re.match(r"^(?:https://|git@)([\w.-]+)[/:]([\w.-]+)/([\w.-]+?)(?:\.git)?/?$", remote)
+    return "https://{}/{}/{}".format(*match.groups()) if match else ""
+
+
 def edit_url(settings: Settings) -> str:
     """The "edit this page" template: from settings, else from the git remote; '' if unknown."""
     if settings.edit_url:

@@ -1,0 +1,466 @@
+"""check: fetch each unique URL once, politely, and classify it.
+
+One asyncio task per URL. A task first takes a slot of its host (at most `per_host` requests
+in flight to one host, connections reused), then a global slot (`concurrency`), so a busy
+or rate-limited host never holds up the others. HEAD first; GET when the host is known to
+answer HEAD wrongly, when HEAD fails, or when the body is needed. Redirects are followed by
+hand, so every hop is checked against the address policy and loops are seen. Transient
+failures are retried with exponential backoff and jitter; a 429 pauses only its own host,
+for as long as `Retry-After` asks (bounded).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import html
+import ipaddress
+import random
+import re
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+from aiohttp.abc import ResolveResult
+from aiohttp.resolver import ThreadedResolver
+
+from kb.links.collect import normalize_url
+from kb.links.settings import LinkSettings, user_agent
+
+PERMANENT = (301, 308)
+REDIRECTS = (301, 302, 303, 307, 308)
+_CHALLENGE_BODY = re.compile(
+    rb"challenge-platform|cf-chl-|<title>\s*(?:just a moment|attention required|"
+    rb"ddos-guard|access denied|verifying you are human)",
+    re.I,
+)
+_ANCHOR = re.compile(rb"""\s(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+
+
+@dataclass
+class Result:
+    """What is known about one URL."""
+
+    url: str
+    link_class: str
+    """ok, warn, broken or excluded."""
+    status: int = 0
+    """Final HTTP status; 0 when there was none (DNS, refused, timeout, policy)."""
+    detail: str = ""
+    """Why, in a few words: "404 Not Found", "timeout after 2 attempts", …"""
+    moved_to: str = ""
+    """Where a permanent redirect points: the URL the page should use instead."""
+    requests: int = 0
+    checked_at: float = 0.0
+    anchors: tuple[str, ...] | None = None
+    """Ids/names of the page (only when fragments are checked)."""
+    refused: bool = False
+    """The address policy refused it (private, loopback, link-local)."""
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "class": self.link_class,
+            "status": self.status,
+            "detail": self.detail,
+            "checked_at": round(self.checked_at, 3),
+        }
+        if self.moved_to:
+            data["moved_to"] = self.moved_to
+        if self.anchors is not None:
+            data["anchors"] = list(self.anchors)
+        if self.refused:
+            data["refused"] = True
+        return data
+
+    @classmethod
+    def from_json(cls, url: str, data: dict[str, Any]) -> Result:
+        anchors = data.get("anchors")
+        return cls(
+            url,
+            str(data["class"]),
+            int(data.get("status", 0)),
+            str(data.get("detail", "")),
+            str(data.get("moved_to", "")),
+            0,
+            float(data["checked_at"]),
+            tuple(anchors) if isinstance(anchors, list) else None,
+            bool(data.get("refused", False)),
+        )
+
+
+class RefusedAddress(OSError):
+    """The host resolves only to addresses the policy does not allow."""
+
+
+def address_allowed(address: str, allowed: Iterable[Any]) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if any(ip in network for network in allowed):
+        return True
+    return not (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+
+
+class GuardedResolver(ThreadedResolver):
+    """Resolves as usual, then drops addresses the policy refuses (no DNS-rebinding gap:
+    the connection is made to the address checked here)."""
+
+    def __init__(self, allowed: list[Any]) -> None:
+        super().__init__()
+        self._allowed = allowed
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        infos = await super().resolve(host, port, family)
+        kept = [i for i in infos if address_allowed(i["host"], self._allowed)]
+        if not kept:
+            raise RefusedAddress(f"{host} resolves to a private or loopback address")
+        return kept
+
+
+@dataclass
+class HostGate:
+    """Per-host politeness: a slot limit and a 'not before' time set by 429s."""
+
+    slots: asyncio.Semaphore
+    resume_at: float = 0.0
+
+    async def wait_turn(self) -> None:
+        while (delay := self.resume_at - time.monotonic()) > 0:
+            await asyncio.sleep(delay)
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    checked: int = 0
+    by_host: dict[str, int] = field(default_factory=dict)
+
+
+class _Retry(Exception):
+    """Internal: try again after `wait` seconds (None: exponential backoff; 0: at once)."""
+
+    def __init__(
+        self, wait: float | None, reason: str, *, use_get: bool = False, counts: bool = True
+    ) -> None:
+        super().__init__(reason)
+        self.wait = wait
+        self.reason = reason
+        self.use_get = use_get
+        self.counts = counts
+
+
+class Checker:
+    """Check URLs with one shared session; `check_all` is the entry point."""
+
+    def __init__(
+        self,
+        settings: LinkSettings,
+        *,
+        repository: str = "",
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.user_agent = settings.user_agent or user_agent(repository)
+        self.allowed = settings.networks()
+        self.progress = progress
+        self.stats = Stats()
+        self._gates: dict[str, HostGate] = {}
+        self._global: asyncio.Semaphore | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    def run(self, urls: Iterable[str], need_body: Iterable[str] = ()) -> dict[str, Result]:
+        return asyncio.run(self.check_all(list(urls), set(need_body)))
+
+    async def check_all(self, urls: list[str], need_body: set[str]) -> dict[str, Result]:
+        s = self.settings
+        self._global = asyncio.Semaphore(s.concurrency)
+        connector = aiohttp.TCPConnector(
+            limit=s.concurrency,
+            limit_per_host=0,  # per-host limits are ours (HostGate), keyed by host name
+            resolver=GuardedResolver(self.allowed),
+            ttl_dns_cache=300,
+            enable_cleanup_closed=False,
+        )
+        timeout = aiohttp.ClientTimeout(total=s.timeout, sock_connect=s.connect_timeout)
+        headers = {"User-Agent": self.user_agent, "Accept": "*/*", "Accept-Encoding": "identity"}
+        results: dict[str, Result] = {}
+        async with aiohttp.ClientSession(
+            connector=connector, timeout=timeout, headers=headers, auto_decompress=False
+        ) as self._session:
+
+            async def one(url: str) -> None:
+                results[url] = await self.check_url(url, url in need_body)
+                self.stats.checked += 1
+                if self.progress:
+                    self.progress(self.stats.checked, len(urls))
+
+            await asyncio.gather(*(one(url) for url in urls))
+        return results
+
+    async def check_url(self, url: str, need_body: bool = False) -> Result:
+        started = time.time()
+        if self.settings.excluded(url):
+            return Result(url, "excluded", detail="excluded by settings", checked_at=started)
+        use_get = need_body or self.settings.is_head_hostile(urlsplit(url).hostname or "")
+        transient = 0
+        sent = [0]
+        while True:
+            try:
+                result = await self._follow(url, use_get, need_body, sent)
+            except _Broken as broken:
+                result = Result(url, "broken", detail=broken.detail, refused=broken.refused)
+            except _Retry as retry:
+                limit = (
+                    self.settings.timeout_retries
+                    if retry.reason.startswith("timeout")
+                    else self.settings.retries
+                )
+                use_get = use_get or retry.use_get
+                if retry.counts:
+                    transient += 1
+                    if transient > limit:
+                        result = _give_up(url, retry.reason, transient)
+                        break
+                wait = self._backoff(transient) if retry.wait is None else retry.wait
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                continue
+            break
+        result.requests = sent[0]
+        result.checked_at = started
+        return result
+
+    async def _follow(self, url: str, use_get: bool, need_body: bool, sent: list[int]) -> Result:
+        """One attempt: the request and its redirects. Raises _Retry for transient failures."""
+        seen = {url}
+        current = url
+        moved_to = ""
+        permanent_so_far = True
+        for _hop in range(self.settings.max_redirects + 1):
+            status, headers, body = await self._request(current, use_get, need_body, sent)
+            if status in REDIRECTS and headers.get("Location"):
+                target = _next_hop(current, headers["Location"])
+                if target is None:
+                    return Result(url, "broken", status, f"{status} redirect to a non-http URL")
+                if target in seen:
+                    return Result(url, "broken", status, f"redirect loop at {current}")
+                seen.add(target)
+                if permanent_so_far and status in PERMANENT:
+                    moved_to = target
+                else:
+                    permanent_so_far = False
+                current = target
+                continue
+            result = self._classify(url, current, status, headers, body, use_get)
+            result.moved_to = moved_to if result.link_class != "broken" else ""
+            return result
+        return Result(url, "broken", 0, f"more than {self.settings.max_redirects} redirects")
+
+    def _classify(
+        self,
+        url: str,
+        final: str,
+        status: int,
+        headers: Any,
+        body: bytes | None,
+        used_get: bool,
+    ) -> Result:
+        host = urlsplit(final).hostname or ""
+        if status == 429:
+            wait = _retry_after(headers.get("Retry-After"))
+            if wait is not None and wait > self.settings.max_retry_after:
+                return Result(url, "warn", 429, f"429 rate limited (Retry-After {wait:.0f} s)")
+            wait = wait if wait is not None else self._backoff(2)
+            gate = self._gate(host)
+            gate.resume_at = max(gate.resume_at, time.monotonic() + wait)
+            raise _Retry(0, "429 rate limited")
+        if not used_get and status >= 400:
+            raise _Retry(0, f"{status} to HEAD", use_get=True, counts=False)
+        if _is_challenge(status, headers, body):
+            return Result(url, "warn", status, f"{status} bot challenge (opens in a browser)")
+        link_class = self.settings.classify_status(host, status)
+        if status >= 500 and link_class == "broken":
+            raise _Retry(None, f"{status} {_reason(status)}")
+        anchors = _anchors(body) if self.settings.check_fragments and body is not None else None
+        return Result(url, link_class, status, f"{status} {_reason(status)}", anchors=anchors)
+
+    async def _request(
+        self, url: str, use_get: bool, need_body: bool, sent: list[int]
+    ) -> tuple[int, Any, bytes | None]:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        self._check_literal(host)
+        gate = self._gate(host)
+        assert self._session is not None and self._global is not None
+        async with gate.slots:
+            await gate.wait_turn()
+            async with self._global:
+                self.stats.requests += 1
+                sent[0] += 1
+                self.stats.by_host[host] = self.stats.by_host.get(host, 0) + 1
+                try:
+                    return await self._exchange(url, use_get, need_body)
+                except TimeoutError:
+                    raise _Retry(None, "timeout") from None
+                except aiohttp.ClientConnectorDNSError as exc:
+                    raise _Broken(_dns_detail(exc), refused=_is_refusal(exc)) from None
+                except aiohttp.ClientConnectorCertificateError:
+                    raise _Broken("TLS certificate not valid") from None
+                except aiohttp.ClientConnectorSSLError:
+                    raise _Broken("TLS handshake failed") from None
+                except aiohttp.ClientConnectorError as exc:
+                    if _is_refusal(exc):
+                        raise _Broken(str(exc.os_error), refused=True) from None
+                    if isinstance(exc.os_error, ConnectionRefusedError):
+                        raise _Broken("connection refused") from None
+                    raise _Retry(None, f"cannot connect ({exc.os_error})") from None
+                except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+                    raise _Retry(None, _reset_detail(exc)) from None
+                except aiohttp.ClientPayloadError:
+                    raise _Retry(None, "connection reset") from None
+                except aiohttp.InvalidURL as exc:
+                    raise _Broken(f"invalid URL ({exc})") from None
+                except aiohttp.ClientResponseError as exc:
+                    raise _Broken(f"invalid response ({exc.message})") from None
+
+    async def _exchange(
+        self, url: str, use_get: bool, need_body: bool
+    ) -> tuple[int, Any, bytes | None]:
+        assert self._session is not None
+        method = "GET" if use_get else "HEAD"
+        async with self._session.request(method, url, allow_redirects=False) as response:
+            status, headers = response.status, response.headers
+            body: bytes | None = None
+            wants_body = method == "GET" and (
+                need_body or status in (403, 429, 503) or status >= 400
+            )
+            if wants_body:
+                limit = (
+                    self.settings.max_fragment_kb if need_body else self.settings.max_body_kb
+                ) * 1024
+                body = await _read_bounded(response, limit)
+            if method == "GET" and not response.content.at_eof():
+                length = response.content_length
+                if length is not None and length <= 16 * 1024 and body is None:
+                    await response.read()  # small: read it so the connection is reused
+                else:
+                    response.close()  # never download what we do not need
+            return status, headers, body
+
+    def _gate(self, host: str) -> HostGate:
+        gate = self._gates.get(host)
+        if gate is None:
+            gate = self._gates[host] = HostGate(asyncio.Semaphore(self.settings.per_host))
+        return gate
+
+    def _check_literal(self, host: str) -> None:
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            return
+        if not address_allowed(host.strip("[]"), self.allowed):
+            raise _Broken(f"{host} is a private or loopback address", refused=True)
+
+    def _backoff(self, attempt: int) -> float:
+        base = min(self.settings.max_backoff, self.settings.backoff * 2 ** (attempt - 1))
+        return base * (0.5 + random.random() / 2)
+
+
+class _Broken(Exception):
+    def __init__(self, detail: str, *, refused: bool = False) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.refused = refused
+
+
+def _give_up(url: str, reason: str, attempts: int) -> Result:
+    if reason.startswith("429"):
+        return Result(url, "warn", 429, f"429 rate limited after {attempts} attempts")
+    status = int(reason[:3]) if reason[:3].isdigit() else 0
+    return Result(url, "broken", status, f"{reason} after {attempts} attempts")
+
+
+async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = await response.content.read(min(65536, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _next_hop(current: str, location: str) -> str | None:
+    normal = normalize_url(urljoin(current, location))
+    return normal[0] if normal else None
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _is_challenge(status: int, headers: Any, body: bytes | None) -> bool:
+    if status not in (403, 429, 503):
+        return False
+    if headers.get("cf-mitigated", "").lower() == "challenge":
+        return True
+    if headers.get("x-amzn-waf-action", "").lower() in ("challenge", "captcha"):
+        return True
+    return bool(body and _CHALLENGE_BODY.search(body[:65536]))
+
+
+def _anchors(body: bytes) -> tuple[str, ...]:
+    found = {
+        html.unescape((m.group(1) or m.group(2) or m.group(3) or b"").decode("utf-8", "replace"))
+        for m in _ANCHOR.finditer(body)
+    }
+    return tuple(sorted(found))
+
+
+def _is_refusal(exc: aiohttp.ClientConnectorError) -> bool:
+    return isinstance(exc.os_error, RefusedAddress)
+
+
+def _dns_detail(exc: aiohttp.ClientConnectorError) -> str:
+    if _is_refusal(exc):
+        return str(exc.os_error)
+    return f"DNS lookup failed for {exc.host}"
+
+
+def _reset_detail(exc: Exception) -> str:
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "server disconnected"
+    return "connection reset"
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""

@@ -1,0 +1,129 @@
+"""collect: every external http(s) URL of the site, with where it occurs, normalised."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from kb.config import Settings
+from kb.frontmatter import normalize_text, split_front_matter
+from kb.markdown import external_links
+from kb.site import find_files
+from kb.yamlio import parse_yaml
+
+_SAFE = "/:?#[]@!$&'()*+,;=%~-._"
+"""Characters kept as they are when a URL is percent-encoded (RFC 3986 reserved + %)."""
+
+
+@dataclass(frozen=True, order=True)
+class Occurrence:
+    """One place a URL is written."""
+
+    file: str
+    line: int
+    column: int
+    url: str
+    """Normalised URL without the fragment: what is fetched, and the cache key."""
+    fragment: str = ""
+    written: str = ""
+    """The URL as the page writes it."""
+    invalid: bool = False
+    """Looks like an http(s) URL but cannot be fetched (no host, bad port, credentials)."""
+
+
+def normalize_url(raw: str) -> tuple[str, str] | None:
+    """(URL to fetch, fragment) or None when it is not an http(s) URL that can be fetched.
+
+    Scheme and host are lower-cased (the host IDNA-encoded), default ports and empty
+    paths made canonical, spaces and non-ASCII characters percent-encoded: two spellings
+    of one resource are checked once.
+    """
+    text = raw.strip()
+    if text.startswith("//"):
+        text = "https:" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != (443 if scheme == "https" else 80):
+        host = f"{host}:{port}"
+    if parts.username or parts.password:
+        return None  # credentials in a public page are a mistake; never send them
+    path = quote(parts.path or "/", safe=_SAFE)
+    query = quote(parts.query, safe=_SAFE)
+    return urlunsplit((scheme, host, path, query, "")), parts.fragment
+
+
+def host_of(url: str) -> str:
+    return urlsplit(url).hostname or ""
+
+
+def collect(settings: Settings) -> list[Occurrence]:
+    """Pages, the sidebar and the YAML data files, in file order."""
+    pages, _, _ = find_files(settings)
+    found: list[Occurrence] = []
+    for file in [*pages, settings.sidebar]:
+        path = settings.path(file)
+        if path.is_file():
+            found.extend(_from_page(file, path.read_bytes()))
+    data_dir = settings.path(settings.data_dir)
+    for path in sorted(data_dir.glob("*.yaml")) if data_dir.is_dir() else []:
+        file = path.relative_to(settings.root).as_posix()
+        found.extend(_from_yaml(file, path.read_text(encoding="utf-8-sig"), 1))
+    return found
+
+
+def _from_page(file: str, raw: bytes) -> Iterator[Occurrence]:
+    try:
+        text = normalize_text(raw)
+    except UnicodeDecodeError:
+        return  # `kb check` reports undecodable pages
+    front, _ = split_front_matter(text, file)
+    if front.doc is not None:
+        yield from _walk(file, front.doc.data, (), front.doc.line)
+    for link in external_links(front.body, front.body_line):
+        yield from _occurrence(file, link.line, link.column, link.target)
+
+
+def _from_yaml(file: str, text: str, first_line: int) -> Iterator[Occurrence]:
+    doc, _ = parse_yaml(text, file, first_line)
+    if doc is not None:
+        yield from _walk(file, doc.data, (), doc.line)
+
+
+def _walk(file: str, data: Any, path: tuple[str | int, ...], line_of: Any) -> Iterator[Occurrence]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _walk(file, value, (*path, str(key)), line_of)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _walk(file, value, (*path, index), line_of)
+    elif isinstance(data, str) and "://" in data:
+        value = data.strip()
+        if value.lower().startswith(("http://", "https://")) and not any(
+            c.isspace() for c in value
+        ):
+            yield from _occurrence(file, line_of(*path), 0, value)
+        else:  # prose with URLs in it, e.g. a description
+            for link in external_links(value):
+                yield from _occurrence(file, line_of(*path), 0, link.target)
+
+
+def _occurrence(file: str, line: int, column: int, written: str) -> Iterator[Occurrence]:
+    normal = normalize_url(written)
+    if normal is None:
+        yield Occurrence(file, line, column, written, "", written, invalid=True)
+    else:
+        yield Occurrence(file, line, column, normal[0], normal[1], written)
