@@ -2,6 +2,9 @@
 
     python bench/run.py [build] [options]      or      ./dev bench [build] [options]
 
+`links` times `kb links` against lychee, linkinator, markdown-link-check and LinkChecker on
+a loopback web of 20 hosts (see bench/links_bench.py).
+
 `build` (the default) generates synthetic sites of 1,000 / 5,000 / 10,000 pages under
 `<repo>/.bench/`, times `kb build` cold and warm, times docsify-cli and mkdocs-material on the
 same `docs/` in the same run, prints a table with ratios, and writes `.bench/results-build.json`.
@@ -59,7 +62,13 @@ def parser() -> argparse.ArgumentParser:
         description="kb benchmarks. 'build': kb build (cold, warm) vs docsify-cli and mkdocs.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("name", nargs="?", default="build", choices=["build"], help="benchmark")
+    p.add_argument(
+        "name",
+        nargs="?",
+        default="build",
+        choices=["build", "links"],
+        help="benchmark ('links': see `run.py links --help`)",
+    )
     p.add_argument("--sizes", type=int_list, default=DEFAULT_SIZES, help="site sizes in pages")
     p.add_argument(
         "--repeat",
@@ -131,6 +140,11 @@ def generate_only(opts: build_bench.Options) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["links"]:
+        import links_bench
+
+        return links_bench.main(argv[1:])
     args = parser().parse_args(argv)
     opts = options(args)
     if args.generate_only:

@@ -101,6 +101,14 @@ class Web:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def reset(self) -> None:
+        """Forget requests and per-URL state: the next client sees a fresh web."""
+        self.requests.clear()
+        self.times.clear()
+        self.peak.clear()
+        self._seen.clear()
+        self.huge_sent = 0
+
     def url(self, address: str, path: str) -> str:
         return f"http://{address}:{self.port}{path}"
 
@@ -119,7 +127,7 @@ class Web:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 method, path = head.split(b" ", 2)[:2]
-                keep = await self._answer(host, method.decode(), path.decode(), writer)
+                keep = await self._answer(host, method.decode(), path.decode(), reader, writer)
                 if not keep:
                     break
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
@@ -130,7 +138,12 @@ class Web:
             writer.close()
 
     async def _answer(
-        self, host: HostConfig, method: str, path: str, writer: asyncio.StreamWriter
+        self,
+        host: HostConfig,
+        method: str,
+        path: str,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
     ) -> bool:
         self.requests.append((host.address, method, path))
         self.times.append(time.monotonic())
@@ -143,13 +156,15 @@ class Web:
             low, high = host.latency
             if high:
                 await asyncio.sleep(random.uniform(low, high))
-            return await self._route(method, path, writer)
+            return await self._route(method, path, reader, writer)
         finally:
             self._active[host.address] -= 1
             if cap:
                 cap.release()
 
-    async def _route(self, method: str, path: str, writer: asyncio.StreamWriter) -> bool:
+    async def _route(
+        self, method: str, path: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
         kind = path.split("/")[1] if path.count("/") >= 1 else ""
         rest = path[len(kind) + 1 :]
         seen = self._seen[path]
@@ -181,8 +196,12 @@ class Web:
         if kind == "nohead":
             return _send(writer, method, 405 if method == "HEAD" else 200, body=b"get only\n")
         if kind == "slow":
-            await asyncio.sleep(self.slow)
-            return _send(writer, method, 200, body=b"late\n")
+            # Sleep, but stop as soon as the client hangs up (a real server would notice too).
+            try:
+                await asyncio.wait_for(reader.read(1), self.slow)
+            except TimeoutError:
+                return _send(writer, method, 200, body=b"late\n")
+            return False
         if kind == "loop":
             return _send(writer, method, 302, headers={"Location": "/loop2" + rest})
         if kind == "loop2":

@@ -196,3 +196,44 @@ def test_fragments_are_read_from_a_bounded_body(web: Web) -> None:
     url = web.url(A, "/html/frag")
     result = Checker(settings).run([url], need_body=[url])[url]
     assert result.anchors == ("intro", "old")
+
+
+def test_slots_serve_retries_before_new_urls() -> None:
+    import asyncio
+
+    from kb.links.check import Slots
+
+    async def scenario() -> list[str]:
+        slots = Slots(1)
+        order: list[str] = []
+        await slots.acquire(1)  # held by a first request
+
+        async def waiter(name: str, priority: int) -> None:
+            await slots.acquire(priority)
+            order.append(name)
+            slots.release()
+
+        tasks = [
+            asyncio.create_task(waiter("new-1", 1)),
+            asyncio.create_task(waiter("new-2", 1)),
+            asyncio.create_task(waiter("retry", 0)),
+        ]
+        await asyncio.sleep(0)
+        slots.release()
+        await asyncio.gather(*tasks)
+        return order
+
+    assert asyncio.run(scenario()) == ["retry", "new-1", "new-2"]
+
+
+def test_a_host_pauses_only_while_it_limits_us() -> None:
+    from kb.links.check import HostGate, Slots
+
+    gate = HostGate(Slots(1))
+    assert gate.rate_limited(1.0)  # the first 429 pauses the host
+    for status in (200, 200, 200, 429):
+        gate.answered(status)
+    assert not gate.rate_limited(1.0)  # mostly 200s since: only that URL waits
+    for status in (429, 429, 429):
+        gate.answered(status)
+    assert gate.rate_limited(1.0)  # now 429s dominate: the host pauses again

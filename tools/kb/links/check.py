@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import heapq
 import html
 import ipaddress
 import random
@@ -130,12 +131,70 @@ class GuardedResolver(ThreadedResolver):
         return kept
 
 
+class Slots:
+    """A semaphore whose waiters are served by priority, then in arrival order.
+
+    Retries and redirect hops (priority 0) go before URLs not yet started (priority 1): a
+    URL that is half done finishes first instead of queueing behind a busy host's backlog.
+    """
+
+    def __init__(self, count: int) -> None:
+        self._free = count
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._serial = 0
+
+    async def acquire(self, priority: int) -> None:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._serial += 1
+        heapq.heappush(self._waiters, (priority, self._serial, future))
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.release()  # the slot was handed over just as we were cancelled
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            _, _, future = heapq.heappop(self._waiters)
+            if not future.done():
+                future.set_result(None)
+                return
+        self._free += 1
+
+
 @dataclass
 class HostGate:
-    """Per-host politeness: a slot limit and a 'not before' time set by 429s."""
+    """Per-host politeness: a slot limit and a 'not before' time set by 429s.
 
-    slots: asyncio.Semaphore
+    A 429 pauses the whole host when it is the host's first, or when 429s are at least half
+    of the host's answers since its last pause: the host is limiting us as a client. When the
+    host keeps serving other URLs, a 429 concerns that URL only, and only that URL waits.
+    """
+
+    slots: Slots
     resume_at: float = 0.0
+    answers: int = 0
+    """Responses since the last pause ended (or since the start)."""
+    limited: int = 0
+    """429 responses among them."""
+    paused: bool = False
+
+    def answered(self, status: int) -> None:
+        self.answers += 1
+        self.limited += status == 429
+
+    def rate_limited(self, wait: float) -> bool:
+        """Record a 429 asking for `wait` seconds; True when the whole host pauses."""
+        if self.paused and self.limited * 2 < self.answers:
+            return False
+        self.paused = True
+        self.resume_at = max(self.resume_at, time.monotonic() + wait)
+        self.answers = self.limited = 0
+        return True
 
     async def wait_turn(self) -> None:
         while (delay := self.resume_at - time.monotonic()) > 0:
@@ -284,9 +343,8 @@ class Checker:
             if wait is not None and wait > self.settings.max_retry_after:
                 return Result(url, "warn", 429, f"429 rate limited (Retry-After {wait:.0f} s)")
             wait = wait if wait is not None else self._backoff(2)
-            gate = self._gate(host)
-            gate.resume_at = max(gate.resume_at, time.monotonic() + wait)
-            raise _Retry(0, "429 rate limited")
+            self._gate(host).rate_limited(wait)
+            raise _Retry(wait, "429 rate limited")
         if not used_get and status >= 400:
             raise _Retry(0, f"{status} to HEAD", use_get=True, counts=False)
         if _is_challenge(status, headers, body):
@@ -305,14 +363,17 @@ class Checker:
         self._check_literal(host)
         gate = self._gate(host)
         assert self._session is not None and self._global is not None
-        async with gate.slots:
+        await gate.slots.acquire(0 if sent[0] else 1)
+        try:
             await gate.wait_turn()
             async with self._global:
                 self.stats.requests += 1
                 sent[0] += 1
                 self.stats.by_host[host] = self.stats.by_host.get(host, 0) + 1
                 try:
-                    return await self._exchange(url, use_get, need_body)
+                    answer = await self._exchange(url, use_get, need_body)
+                    gate.answered(answer[0])
+                    return answer
                 except TimeoutError:
                     raise _Retry(None, "timeout") from None
                 except aiohttp.ClientConnectorDNSError as exc:
@@ -335,6 +396,8 @@ class Checker:
                     raise _Broken(f"invalid URL ({exc})") from None
                 except aiohttp.ClientResponseError as exc:
                     raise _Broken(f"invalid response ({exc.message})") from None
+        finally:
+            gate.slots.release()
 
     async def _exchange(
         self, url: str, use_get: bool, need_body: bool
@@ -363,7 +426,7 @@ class Checker:
     def _gate(self, host: str) -> HostGate:
         gate = self._gates.get(host)
         if gate is None:
-            gate = self._gates[host] = HostGate(asyncio.Semaphore(self.settings.per_host))
+            gate = self._gates[host] = HostGate(Slots(self.settings.per_host))
         return gate
 
     def _check_literal(self, host: str) -> None:
