@@ -17,6 +17,11 @@
    * inside docs/README.md only resolve correctly under the #/docs/ route.
    */
   function homeHash(hash) {
+    // "#//host/x.md" would make docsify fetch "//host/x.md" from another origin (docsify#1477):
+    // a route always starts with exactly one slash.
+    if (/^#\/{2,}/.test(hash)) {
+      return '#/' + hash.replace(/^#\/+/, '');
+    }
     if (hash === '' || hash === '#' || hash === '#/') {
       return '#' + HOME;
     }
@@ -60,16 +65,6 @@
     maxLevel: 4,
     skipLink: '跳到正文',
     externalLinkRel: 'noopener noreferrer',
-
-    search: {
-      placeholder: '搜索',
-      noData: '没有找到结果',
-      // A new build gets a fresh IndexedDB index instead of serving a stale one for a day.
-      namespace: 'medai-notes-' + build,
-      // Every page lives under /docs/, so the search plugin does not also fetch "/" (the
-      // homepage again) as an extra page.
-      pathNamespaces: ['/docs']
-    },
 
     copyCode: {
       buttonText: '复制代码',

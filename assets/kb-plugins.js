@@ -3,8 +3,6 @@
  *
  *   kbSidebarGroups  collapsible sidebar groups (plain-text list items holding a nested list)
  *   kbEditLink       "编辑此页" link built from KB_SITE.editUrl ("{path}" = the page's repo path)
- *   kbSearchText     Chinese text for the search plugin's hard-coded English strings
- *   (search index)   YAML front matter is kept out of the search index (see stripFrontMatter)
  *   kbLiveReload     reloads the page when `kb serve` rebuilds (KB_SITE.live only)
  *   kbRendered       marks <body data-kb-route> once a route has fully rendered (tests wait on it)
  *
@@ -213,85 +211,6 @@
     });
   }
 
-  /* ---------- search index without front matter ---------- */
-
-  // Same block the front-matter plugin hides: "---" (or "= yaml =") ... "---"/"..." at the top.
-  var FRONT_MATTER = /^\ufeff?(= yaml =|---)[ \t]*\r?\n[\s\S]*?\r?\n(?:\1|\.\.\.)[ \t]*(?:\r?\n|$)/;
-
-  function stripFrontMatter(text) {
-    return typeof text === 'string' ? text.replace(FRONT_MATTER, '') : text;
-  }
-
-  /*
-   * The search plugin indexes the raw markdown it fetches through Docsify.get, so a page's
-   * YAML front matter would become a bogus search section ("title: ... authors: ...").
-   * Docsify core uses its own internal reference to get(), so only plugins see this wrapper,
-   * and docsify's shared response cache keeps the original text.
-   */
-  function wrapDocsifyGet() {
-    var api = window.Docsify;
-    if (!api || typeof api.get !== 'function' || api.get.kbWrapped) {
-      return;
-    }
-    var originalGet = api.get;
-    var wrapped = function (url) {
-      var request = originalGet.apply(this, arguments);
-      if (!/\.md(\?|$)/.test(String(url))) {
-        return request;
-      }
-      return {
-        then: function (success, error) {
-          return request.then(function (text, opt, response) {
-            return success(stripFrontMatter(text), opt, response);
-          }, error);
-        },
-        abort: function () {
-          return request.abort && request.abort();
-        }
-      };
-    };
-    wrapped.kbWrapped = true;
-    api.get = wrapped;
-  }
-
-  wrapDocsifyGet();
-
-  /* ---------- search plugin strings ---------- */
-
-  function translateSearch(root) {
-    var status = root.querySelector('.results-status');
-    if (status) {
-      var match = /^Found (\d+) results?$/.exec(status.textContent);
-      if (match) {
-        status.textContent = '找到 ' + match[1] + ' 条结果';
-      }
-    }
-  }
-
-  function kbSearchText(hook) {
-    hook.mounted(function () {
-      var root = document.querySelector('.sidebar .search');
-      if (!root) {
-        return;
-      }
-      var clear = root.querySelector('.clear-button');
-      if (clear) {
-        clear.title = '清除搜索';
-        var hidden = clear.querySelector('.visually-hidden');
-        if (hidden) {
-          hidden.textContent = '清除搜索';
-        }
-      }
-      root.querySelectorAll('kbd').forEach(function (kbd) {
-        kbd.title = kbd.textContent === '/' ? '按 / 搜索' : '按 Ctrl+K 搜索';
-      });
-      // The plugin hard-codes "Found N results"; rewrite it whenever it changes.
-      new MutationObserver(function () {
-        translateSearch(root);
-      }).observe(root, { childList: true, characterData: true, subtree: true });
-    });
-  }
-
   /* ---------- render marker ---------- */
 
   /* ---------- live reload (kb serve only) ---------- */
@@ -330,7 +249,6 @@
   config.plugins = (config.plugins || []).concat([
     kbSidebarGroups,
     kbEditLink,
-    kbSearchText,
     kbLiveReload,
     kbRendered
   ]);

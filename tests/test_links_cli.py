@@ -290,3 +290,17 @@ def test_fragments_and_invalid_urls(site: SiteBuilder, web: Web, kb: KbRunner) -
     code, out, _ = kb(root, "links", "--format", "json")
     assert _json(out) == [("docs/f.md", 7, "LNK214"), ("docs/f.md", 8, "LNK215")]
     assert "no element with id 'nowhere'" in out
+
+
+def test_a_warm_run_of_a_healthy_site_sends_nothing(
+    site: SiteBuilder, web: Web, kb: KbRunner
+) -> None:
+    links = " ".join(f"<{web.url(A, f'/ok/warm{i}')}>" for i in range(5))
+    root = site(
+        {"docs/a.md": f"---\ntype: guide\ntitle: A\n---\n# A\n\n{links}\n"}, kb_toml=LINKS_TOML
+    )
+    assert kb(root, "links")[0] == 0
+    before = len(web.requests)
+    code, _, err = kb(root, "links")
+    assert code == 0 and len(web.requests) == before
+    assert "5 from cache, 0 request(s)" in err

@@ -31,6 +31,9 @@ from playwright.sync_api import (
 )
 
 from kb.assets import AssetError, vendor_assets
+from kb.config import Settings
+from kb.search import write_index
+from kb.site import load_site
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE_SITE = Path(__file__).parent / "fixture"
@@ -78,6 +81,7 @@ def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
         vendor_assets(REPO / "node_modules", site / "vendor", {"editUrl": EDIT_URL, "build": BUILD})
     except AssetError as exc:
         pytest.fail(f"cannot build the test site: {exc}")
+    write_search_index(site)
     return serve_root
 
 
@@ -120,7 +124,13 @@ def repo_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         vendor_assets(REPO / "node_modules", site / "vendor", {"editUrl": "", "build": BUILD})
     except AssetError as exc:
         pytest.fail(f"cannot build the repository site: {exc}")
+    write_search_index(site)
     yield from serve_on_loopback(serve_root)
+
+
+def write_search_index(site: Path) -> None:
+    """vendor/search-index.json, as `kb build` writes it, tagged with the test build."""
+    write_index(load_site(Settings(root=site), use_cache=False), site / "vendor", BUILD)
 
 
 def serve_on_loopback(serve_root: Path) -> Iterator[str]:

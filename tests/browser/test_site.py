@@ -20,22 +20,6 @@ METRICS = "/docs/notes/metrics"
 MATH = "/docs/notes/math"
 ANCHOR_ID = "精确率与召回率"
 
-# True once docsify's search plugin has saved an index under the given namespace.
-SEARCH_EXPIRY_KEYS = """namespace => new Promise(resolve => {
-  const open = indexedDB.open('docsify');
-  open.onerror = () => resolve(false);
-  open.onsuccess = () => {
-    const db = open.result;
-    if (!db.objectStoreNames.contains('expires')) { db.close(); resolve(false); return; }
-    const keys = db.transaction('expires').objectStore('expires').getAllKeys();
-    keys.onsuccess = () => {
-      db.close();
-      resolve(keys.result.some(k => String(k).startsWith('docsify.search.expires/' + namespace)));
-    };
-    keys.onerror = () => { db.close(); resolve(false); };
-  };
-})"""
-
 
 def sidebar_hrefs(site: Site) -> list[str]:
     return site.page.eval_on_selector_all(
@@ -59,7 +43,7 @@ def test_home_renders_with_sidebar(site: Site) -> None:
     expect(page.locator("#main h1")).to_have_text("MedAI Notes 医学 AI 笔记")
     expect(page.locator(".sidebar .app-name")).to_have_text("MedAI Notes 医学 AI 笔记")
     assert sidebar_hrefs(site)[0] == "#/docs/"
-    assert len(sidebar_hrefs(site)) == 5
+    assert len(sidebar_hrefs(site)) == 6
     expect(page.locator(".sidebar input[type=search]")).to_have_attribute("placeholder", "搜索")
     assert page.evaluate("window.KB_SITE.build") == site.build
     # The repo-root README is the developer README: never fetched, never shown.
@@ -82,6 +66,7 @@ def test_every_sidebar_link_opens_without_404(site: Site) -> None:
         "#/docs/papers/multimodal-fusion-review",
         "#/docs/notes/metrics",
         "#/docs/notes/math",
+        "#/docs/notes/cnn",
     ]
     for href in hrefs:
         site.navigate(href[1:])
@@ -296,29 +281,6 @@ def test_edit_link_hidden_without_edit_url(site: Site) -> None:
     site.assert_clean()
 
 
-def test_search_finds_chinese_text(site: Site) -> None:
-    site.open(HOME)
-    page = site.page
-    search = page.locator(".sidebar input[type=search]")
-    search.fill("肺动脉高压")
-    search.press("End")
-    results = page.locator(".search .matching-post")
-    expect(results).to_have_count(1)
-    expect(results.first).to_contain_text("肺动脉高压")
-    href = results.first.locator("a").get_attribute("href") or ""
-    assert unquote(href) == f"#{PAPER}?id=研究问题"
-    expect(page.locator(".search .results-status")).to_have_text("找到 1 条结果")
-    # YAML front matter is not part of the index.
-    for query in ("Nature Machine Intelligence", "不存在的关键词xyz"):
-        search.fill(query)
-        search.press("End")
-        expect(page.locator(".search .results-status")).to_have_text("没有找到结果")
-        expect(results).to_have_count(0)
-    # The IndexedDB index is namespaced by the build hash, so a new build never reuses it.
-    page.wait_for_function(SEARCH_EXPIRY_KEYS, arg=f"medai-notes-{site.build}")
-    site.assert_clean()
-
-
 def test_mobile_sidebar_toggle(mobile_site: Site) -> None:
     site = mobile_site
     site.open(PAPER)
@@ -344,7 +306,7 @@ def test_nothing_leaves_loopback_and_no_console_errors(site: Site) -> None:
     for route in (PAPER, METRICS, MATH, HOME):
         site.navigate(route)
     site.page.locator(".sidebar input[type=search]").fill("公式")
-    expect(site.page.locator(".search .matching-post").first).to_be_visible()
+    expect(site.page.locator(".kb-search-result").first).to_be_visible()
     site.page.wait_for_load_state("networkidle")
     hosts = {urlsplit(url).hostname for url in site.requests}
     assert hosts == {"127.0.0.1"}

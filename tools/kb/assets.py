@@ -50,7 +50,6 @@ class Asset:
 ASSETS: tuple[Asset, ...] = (
     Asset("docsify", "dist/docsify.min.js", "docsify/docsify.min.js"),
     Asset("docsify", "dist/themes/core.min.css", "docsify/themes/core.min.css"),
-    Asset("docsify", "dist/plugins/search.min.js", "docsify/plugins/search.min.js"),
     Asset("docsify", "dist/plugins/front-matter.min.js", "docsify/plugins/front-matter.min.js"),
     Asset("docsify", "dist/plugins/zoom-image.min.js", "docsify/plugins/zoom-image.min.js"),
     Asset("katex", "dist/katex.min.js", "katex/katex.min.js"),
@@ -79,6 +78,10 @@ ASSETS: tuple[Asset, ...] = (
 """Everything index.html needs from node_modules, and nothing else."""
 
 
+SEARCH_INDEX_FILE = "search-index.json"
+"""Written by `kb build` (kb.search), not copied from node_modules: kept here."""
+
+
 def vendor_assets(node_modules: Path, vendor_dir: Path, site_info: Mapping[str, str]) -> list[str]:
     """Copy the pinned front-end files into vendor_dir.
 
@@ -91,7 +94,7 @@ def vendor_assets(node_modules: Path, vendor_dir: Path, site_info: Mapping[str, 
     written = [
         rel for rel, data in sorted(files.items()) if _write_if_changed(vendor_dir, rel, data)
     ]
-    _remove_stale(vendor_dir, set(files))
+    _remove_stale(vendor_dir, set(files) | {SEARCH_INDEX_FILE})
     _write_if_changed(vendor_dir, RECORD_FILE, _record(files))
     return written
 

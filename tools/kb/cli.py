@@ -183,6 +183,10 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
         changes, problems = _pending(site)
     found = run_checks(site, changes, problems)
     save_cache(site)
+    if not args.check:
+        from kb.search import write_index
+
+        print(write_index(site), file=sys.stderr)
     code = _report(found, args)
     print(
         f"kb: {stats['pages']} pages ({stats['parsed']} parsed, {stats['cached']} cached) "
@@ -211,6 +215,7 @@ def cmd_new(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_assets(settings: Settings, args: argparse.Namespace) -> int:
     from kb.assets import AssetError
+    from kb.search import write_index
     from kb.serve import vendor
 
     try:
@@ -219,6 +224,7 @@ def cmd_assets(settings: Settings, args: argparse.Namespace) -> int:
         print(f"kb: error: {exc}", file=sys.stderr)
         return ExitCode.CONFIG_ERROR
     print(f"kb: vendor/ up to date ({len(written)} file(s) written)", file=sys.stderr)
+    print(write_index(load_site(settings)), file=sys.stderr)
     return ExitCode.OK
 
 

@@ -166,6 +166,9 @@ def rebuild(settings: Settings) -> None:
         site = load_site(settings, reuse=site)
     found = [d for d in run_checks(site, [], problems) if d.severity >= Severity.WARNING]
     save_cache(site)
+    from kb.search import write_index  # noqa: PLC0415 - search imports this module
+
+    print(write_index(site), file=sys.stderr)
     sys.stderr.write(format_text(found))
     sys.stderr.flush()
 
