@@ -101,6 +101,9 @@
       })
       .then(function (data) {
         index = data;
+        if (window.performance && performance.mark) {
+          performance.mark('kb-search-ready'); // read by bench/search_bench.py
+        }
         document.documentElement.setAttribute('data-kb-search', 'ready');
         return data;
       })

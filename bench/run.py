@@ -66,8 +66,8 @@ def parser() -> argparse.ArgumentParser:
         "name",
         nargs="?",
         default="build",
-        choices=["build", "links"],
-        help="benchmark ('links': see `run.py links --help`)",
+        choices=["build", "links", "search"],
+        help="benchmark ('links', 'search': see `run.py links --help`, `run.py search --help`)",
     )
     p.add_argument("--sizes", type=int_list, default=DEFAULT_SIZES, help="site sizes in pages")
     p.add_argument(
@@ -145,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         import links_bench
 
         return links_bench.main(argv[1:])
+    if argv[:1] == ["search"]:
+        import search_bench
+
+        return search_bench.main(argv[1:])
     args = parser().parse_args(argv)
     opts = options(args)
     if args.generate_only:
