@@ -208,7 +208,9 @@ def table(rows: list[dict[str, Any]]) -> str:
                 f"{'never' if ready is None else f'{ready:.0f}'} | {after} |"
             )
     lines.append("")
-    lines.append("| pages | markdown | markdown gzip | index | index gzip | index gzip / markdown |")
+    lines.append(
+        "| pages | markdown | markdown gzip | index | index gzip | index gzip / markdown |"
+    )
     lines.append("| ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         lines.append(
