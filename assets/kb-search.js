@@ -76,26 +76,44 @@
 
   var index = null;
   var loading = null;
+  var download = null;
   var cache = {};
+
+  function indexUrl() {
+    return INDEX_URL + '?build=' + encodeURIComponent(BUILD);
+  }
+
+  // The download starts as soon as this script runs, next to docsify's own first requests;
+  // parsing waits until the first page is on screen (see kbSearch), so it never delays it.
+  function fetchText(options) {
+    return fetch(indexUrl(), Object.assign({ credentials: 'same-origin' }, options)).then(
+      function (response) {
+        if (!response.ok) {
+          throw new Error('search index: HTTP ' + response.status);
+        }
+        return response.text();
+      }
+    );
+  }
+
+  function startDownload() {
+    if (!download) {
+      download = fetchText({});
+      download.catch(function () {});
+    }
+    return download;
+  }
 
   function load() {
     if (loading) {
       return loading;
     }
-    var url = INDEX_URL + '?build=' + encodeURIComponent(BUILD);
-    loading = fetch(url, { credentials: 'same-origin' })
-      .then(function (response) {
-        if (!response.ok) {
-          throw new Error('search index: HTTP ' + response.status);
-        }
-        return response.json();
-      })
-      .then(function (data) {
+    loading = startDownload()
+      .then(function (text) {
+        var data = JSON.parse(text);
         if (BUILD !== 'dev' && data.build && data.build !== BUILD) {
           // An index from another build (a cache in between): ask the server again.
-          return fetch(url, { cache: 'reload', credentials: 'same-origin' }).then(function (r) {
-            return r.json();
-          });
+          return fetchText({ cache: 'reload' }).then(JSON.parse);
         }
         return data;
       })
@@ -109,6 +127,7 @@
       })
       .catch(function (error) {
         loading = null;
+        download = null;
         document.documentElement.setAttribute('data-kb-search', 'failed');
         throw error;
       });
@@ -167,8 +186,8 @@
       var title = String(page[1]).toLowerCase();
       if (heading.indexOf(phrase) >= 0 || title.indexOf(phrase) >= 0) {
         score *= 3;
-      } else if (String(section[3]).toLowerCase().indexOf(phrase) >= 0) {
-        score *= 2;
+      } else if (hits[id] === tokens.length && tokens.length > 1) {
+        score *= 1.5; // every word of the query is in the section
       }
       results.push({ id: id, score: score, section: section, page: page });
     });
@@ -242,8 +261,61 @@
     return node;
   }
 
-  function snippet(text, query) {
-    var lower = String(text).toLowerCase();
+  /* ---------- snippets, from the page itself ---------- */
+
+  var FRONT = /^\ufeff?---[ \t]*\r?\n[\s\S]*?\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/;
+  var pageText = {};
+  var SNIPPETS = 10;
+
+  function pageFile(route) {
+    var path = route.replace(/^\/+/, '');
+    return /\/$/.test(path) || path === '' ? path + 'README.md' : path + '.md';
+  }
+
+  // Plain text of a page, cached: front matter, code, tags and markup removed.
+  function fetchPage(route) {
+    if (!pageText[route]) {
+      pageText[route] = fetch(encodeURI(pageFile(route)), { credentials: 'same-origin' })
+        .then(function (response) {
+          return response.ok ? response.text() : '';
+        })
+        .then(function (text) {
+          return text
+            .replace(FRONT, '')
+            .replace(/^ {0,3}(`{3,}|~{3,})[^\n]*\n[\s\S]*?^ {0,3}\1[ \t]*$/gm, ' ')
+            .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+            .replace(/<[^>]*>/g, ' ')
+            .replace(/[*`~|>]+|\$+/g, '')
+            .replace(/&lt;/g, '<')
+            .replace(/&gt;/g, '>')
+            .replace(/&amp;/g, '&');
+        })
+        .catch(function () {
+          return '';
+        });
+    }
+    return pageText[route];
+  }
+
+  // ~90 characters of the section around the first query word, or its beginning.
+  function snippetOf(text, heading, query, isPage) {
+    var lines = text.split('\n');
+    var start = 0;
+    if (!isPage) {
+      var plainHeading = String(heading).toLowerCase();
+      for (var i = 0; i < lines.length; i++) {
+        if (/^\s*#{1,6}\s/.test(lines[i]) && lines[i].toLowerCase().indexOf(plainHeading) >= 0) {
+          start = i + 1;
+          break;
+        }
+      }
+    }
+    var end = start;
+    while (end < lines.length && (end === start || !/^\s*#{1,3}\s/.test(lines[end]))) {
+      end++;
+    }
+    var body = lines.slice(start, end).join(' ').replace(/^\s*#+\s*/, '').replace(/\s+/g, ' ').trim();
+    var lower = body.normalize('NFKC').toLowerCase();
     var first = -1;
     tokenize(query).forEach(function (term) {
       var at = lower.indexOf(term);
@@ -251,10 +323,18 @@
         first = at;
       }
     });
-    if (first <= 30) {
-      return text;
-    }
-    return '…' + String(text).slice(first - 20);
+    var from = first > 30 ? first - 20 : 0;
+    return (from ? '…' : '') + body.slice(from, from + 90) + (body.length > from + 90 ? '…' : '');
+  }
+
+  function fillSnippet(target, result, query) {
+    fetchPage(result.page[0]).then(function (text) {
+      if (!target.isConnected) {
+        return; // a newer query replaced the results
+      }
+      var snippet = text ? snippetOf(text, result.section[2], query, !result.section[1]) : '';
+      target.replaceWith(highlighted('span', 'kb-search-snippet', snippet || result.page[7], query));
+    });
   }
 
   function routeHref(page, section) {
@@ -361,10 +441,13 @@
         link.href = routeHref(result.page, result.section);
         var heading = result.section[1] ? result.page[1] + ' › ' + result.section[2] : result.page[1];
         link.appendChild(highlighted('span', 'kb-search-title', heading, query));
-        var lead = result.section[3] || result.page[7];
-        link.appendChild(highlighted('span', 'kb-search-snippet', snippet(lead, query), query));
+        var pending = el('span', 'kb-search-snippet', result.page[7] || '');
+        link.appendChild(pending);
         item.appendChild(link);
         list.appendChild(item);
+        if (list.childNodes.length <= SNIPPETS) {
+          fillSnippet(pending, result, query);
+        }
       });
     }
 
@@ -422,6 +505,7 @@
   }
 
   function kbSearch(hook) {
+    hook.init(startDownload);
     hook.mounted(mount);
     // Load the index once the first page is on screen: one request, off the critical path.
     hook.ready(function () {

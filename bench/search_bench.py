@@ -8,7 +8,8 @@ and with docsify's own search plugin instead (search.min.js, `paths: 'auto'`, wh
 site gets by default). Headless Chromium (Debian's, via Playwright) opens the home page with
 an empty cache and records:
 
-- requests made until the network is idle (first load), and how many failed;
+- requests made until the network is idle (first load), and how many failed; for ours also
+  the requests of the first query (snippets of the results on screen) and its top hit;
 - time to first content: the `kb-first-content` mark (docsify's first `doneEach`);
 - time until search is ready: ours, the `kb-search-ready` mark (index fetched and parsed);
   docsify's, the first moment a query for the last sidebar page's title finds it (polled);
@@ -126,8 +127,11 @@ def measure(browser: Any, url: str, *, ours: bool, probe: str, limit: float) -> 
             timeout=limit * 1000,
         )
         ready = page.evaluate("performance.getEntriesByName('kb-search-ready')[0].startTime")
+        page.wait_for_load_state("networkidle", timeout=limit * 1000)
+        first_load = len(requests)
         page.fill(".sidebar input[type=search]", probe)
         page.wait_for_selector(".kb-search-result", timeout=limit * 1000)
+        found = page.locator(".kb-search-result a").first.get_attribute("href") or ""
     else:
         box = page.locator(".sidebar input[type=search]")
         deadline = time.perf_counter() + limit
@@ -144,12 +148,17 @@ def measure(browser: Any, url: str, *, ours: bool, probe: str, limit: float) -> 
         page.wait_for_load_state("networkidle", timeout=limit * 1000)
     except Exception:  # noqa: BLE001 - report what was seen so far
         pass
+    if not ours:
+        first_load, found = len(requests), ""
     elapsed = time.perf_counter() - started
     context.close()
+    loaded = requests[:first_load]
     return {
-        "requests": len(requests),
-        "markdown_requests": sum(u.split("?")[0].endswith(".md") for u in requests),
-        "index_requests": sum("search-index.json" in u for u in requests),
+        "requests": first_load,
+        "markdown_requests": sum(u.split("?")[0].endswith(".md") for u in loaded),
+        "index_requests": sum("search-index.json" in u for u in loaded),
+        "query_requests": len(requests) - first_load,
+        "probe_hit": found,
         "failed": len(set(failed)),
         "first_content_ms": round(first, 1),
         "search_ready_ms": round(ready, 1) if ready is not None else None,

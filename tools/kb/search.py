@@ -5,13 +5,14 @@ tokenised the same way here and in the browser: Latin letters and digits as lowe
 words, Chinese (and other CJK) as overlapping character bigrams, so 卷积网络 still finds
 卷积神经网络 (卷积 + 网络) with no dictionary. The index holds, per token, the sections it
 occurs in (delta-encoded), split into a title/heading field and a body field so that
-heading hits rank above body hits, plus a short lead per section for the result list.
+heading hits rank above body hits. Section text is not stored: the browser shows a snippet
+from the page itself, fetched only for the results on screen (assets/kb-search.js).
 
 Format (version 1):
 
     {"v": 1, "build": "...",
      "pages": [[route, title, kind, year, [tasks], [modalities], category, meta], ...],
-     "sections": [[page, anchor, heading, lead], ...],
+     "sections": [[page, anchor, heading], ...],
      "head": {token: postings}, "body": {token: postings},   (postings: see _deltas)
      "facets": {"year": [...], "task": {id: title}, "modality": {id: title}}}
 """
@@ -34,7 +35,7 @@ from kb.markdown import scan_markdown
 from kb.site import Site
 
 VERSION = 1
-LEAD_CHARS = 160
+LEAD_CHARS = 80
 INDEX_FILE = "search-index.json"
 """In the vendor folder, next to the files `kb assets` copies (kb.assets.SEARCH_INDEX_FILE)."""
 
@@ -164,7 +165,7 @@ def build_index(site: Site, build: str = "") -> dict[str, Any]:
         for number, section in enumerate(split_sections(front.body, front.body_line, title)):
             sid = len(sections)
             heading = section.heading if section.anchor else title
-            sections.append([page_index, section.anchor, heading, section.text[:LEAD_CHARS]])
+            sections.append([page_index, section.anchor, heading])
             head_tokens = set(tokenize(heading))
             if number == 0:
                 head_tokens |= set(tokenize(title)) | set(tokenize(str(meta.get("title", ""))))
