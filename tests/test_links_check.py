@@ -200,6 +200,7 @@ def test_fragments_are_read_from_a_bounded_body(web: Web) -> None:
 
 def test_slots_serve_retries_before_new_urls() -> None:
     import asyncio
+    import concurrent.futures
 
     from kb.links.check import Slots
 
@@ -223,7 +224,9 @@ def test_slots_serve_retries_before_new_urls() -> None:
         await asyncio.gather(*tasks)
         return order
 
-    assert asyncio.run(scenario()) == ["retry", "new-1", "new-2"]
+    # Own thread: the browser tests' session keeps an event loop running in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, scenario()).result() == ["retry", "new-1", "new-2"]
 
 
 def test_a_host_pauses_only_while_it_limits_us() -> None:

@@ -12,6 +12,7 @@ for as long as `Retry-After` asks (bounded).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import email.utils
 import heapq
 import html
@@ -241,7 +242,14 @@ class Checker:
         self._session: aiohttp.ClientSession | None = None
 
     def run(self, urls: Iterable[str], need_body: Iterable[str] = ()) -> dict[str, Result]:
-        return asyncio.run(self.check_all(list(urls), set(need_body)))
+        """Check synchronously; works from inside a running event loop too (own thread)."""
+        todo, body = list(urls), set(need_body)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self.check_all(todo, body))
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(lambda: asyncio.run(self.check_all(todo, body))).result()
 
     async def check_all(self, urls: list[str], need_body: set[str]) -> dict[str, Result]:
         s = self.settings
