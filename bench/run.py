@@ -66,7 +66,7 @@ def parser() -> argparse.ArgumentParser:
         "name",
         nargs="?",
         default="build",
-        choices=["build", "links", "search"],
+        choices=["build", "links", "search", "search-quality"],
         help="benchmark ('links', 'search': see `run.py links --help`, `run.py search --help`)",
     )
     p.add_argument("--sizes", type=int_list, default=DEFAULT_SIZES, help="site sizes in pages")
@@ -145,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         import links_bench
 
         return links_bench.main(argv[1:])
+    if argv[:1] == ["search-quality"]:
+        import search_quality
+
+        return search_quality.main(argv[1:])
     if argv[:1] == ["search"]:
         import search_bench
 
