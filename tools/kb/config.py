@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from kb.diagnostics import CODES, Severity
-from kb.links.settings import LinkSettings, LinkSettingsError, parse_link_settings
+from kb.links.settings import (
+    LinkSettings,
+    LinkSettingsError,
+    parse_link_settings,
+    unknown_setting,
+)
 
 
 class ConfigError(Exception):
@@ -110,9 +114,7 @@ def _validate(table: dict[str, Any], where: str) -> dict[str, Any]:
     for key, value in table.items():
         prefix = f"{where}: [tool.kb] {key}"
         if key not in known:
-            close = difflib.get_close_matches(key, sorted(known), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ConfigError(f"{prefix}: unknown setting{hint}")
+            raise ConfigError(f"{prefix}: {unknown_setting(key, known)}")
         values[key] = _validate_value(key, value, prefix)
     return values
 

@@ -206,7 +206,6 @@ class HostGate:
 class Stats:
     requests: int = 0
     checked: int = 0
-    by_host: dict[str, int] = field(default_factory=dict)
 
 
 class _Retry(Exception):
@@ -377,7 +376,6 @@ class Checker:
             async with self._global:
                 self.stats.requests += 1
                 sent[0] += 1
-                self.stats.by_host[host] = self.stats.by_host.get(host, 0) + 1
                 try:
                     answer = await self._exchange(url, use_get, need_body)
                     gate.answered(answer[0])
@@ -415,9 +413,8 @@ class Checker:
         async with self._session.request(method, url, allow_redirects=False) as response:
             status, headers = response.status, response.headers
             body: bytes | None = None
-            wants_body = method == "GET" and (
-                need_body or status in (403, 429, 503) or status >= 400
-            )
+            # Error pages are read (bounded) to tell a bot challenge from a real refusal.
+            wants_body = method == "GET" and (need_body or status >= 400)
             if wants_body:
                 limit = (
                     self.settings.max_fragment_kb if need_body else self.settings.max_body_kb

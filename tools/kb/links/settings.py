@@ -126,6 +126,12 @@ _INTS = {
 _POSITIVE = {"timeout", "connect_timeout", "concurrency", "per_host", "max_body_kb"}
 
 
+def unknown_setting(key: str, known: set[str]) -> str:
+    """`unknown setting; did you mean 'per_host'?` (shared with [tool.kb])."""
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    return "unknown setting" + (f"; did you mean '{close[0]}'?" if close else "")
+
+
 def parse_link_settings(table: Any, where: str = "pyproject.toml: [tool.kb.links]") -> LinkSettings:
     """Validate the `[tool.kb.links]` table; raises LinkSettingsError naming the key."""
     if table is None:
@@ -137,9 +143,7 @@ def parse_link_settings(table: Any, where: str = "pyproject.toml: [tool.kb.links
     for key, value in table.items():
         prefix = f"{where} {key}"
         if key not in known:
-            close = difflib.get_close_matches(key, sorted(known), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise LinkSettingsError(f"{prefix}: unknown setting{hint}")
+            raise LinkSettingsError(f"{prefix}: {unknown_setting(key, known)}")
         values[key] = _value(key, value, prefix)
     if "status" in values:
         values["status"] = {**DEFAULT_STATUS, **values["status"]}
