@@ -282,6 +282,7 @@
         .then(function (text) {
           return text
             .replace(FRONT, '')
+            .replace(/^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$/gm, ' ')
             .replace(/^ {0,3}(`{3,}|~{3,})[^\n]*\n[\s\S]*?^ {0,3}\1[ \t]*$/gm, ' ')
             .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
             .replace(/<[^>]*>/g, ' ')
@@ -311,10 +312,18 @@
       }
     }
     var end = start;
-    while (end < lines.length && (end === start || !/^\s*#{1,3}\s/.test(lines[end]))) {
+    // The page's own `#` title belongs to the page section; `##`/`###` start the next one.
+    while (end < lines.length && (end === start || !/^\s*#{2,3}\s/.test(lines[end]))) {
       end++;
     }
-    var body = lines.slice(start, end).join(' ').replace(/^\s*#+\s*/, '').replace(/\s+/g, ' ').trim();
+    var body = lines
+      .slice(start, end)
+      .filter(function (line) {
+        return !/^\s*#{1,6}\s/.test(line);
+      })
+      .join(' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     var lower = body.normalize('NFKC').toLowerCase();
     var first = -1;
     tokenize(query).forEach(function (term) {
