@@ -235,8 +235,22 @@ def test_a_host_pauses_only_while_it_limits_us() -> None:
     gate = HostGate(Slots(1))
     assert gate.rate_limited(1.0)  # the first 429 pauses the host
     for status in (200, 200, 200, 429):
-        gate.answered(status)
+        gate.answered(status, 0.05)
     assert not gate.rate_limited(1.0)  # mostly 200s since: only that URL waits
     for status in (429, 429, 429):
-        gate.answered(status)
+        gate.answered(status, 0.05)
     assert gate.rate_limited(1.0)  # now 429s dominate: the host pauses again
+
+
+def test_first_attempts_get_an_early_timeout_once_a_host_is_known() -> None:
+    from kb.links.check import HostGate, Slots
+
+    gate = HostGate(Slots(1))
+    assert gate.early_timeout(10.0) == 10.0  # nothing known yet: the full timeout
+    for _ in range(12):
+        gate.answered(200, 0.05)
+    assert gate.early_timeout(10.0) == 1.0  # 8 × 50 ms, but never below 1 s
+    for _ in range(50):
+        gate.answered(200, 0.5)
+    assert gate.early_timeout(10.0) == 4.0
+    assert gate.early_timeout(3.0) == 3.0  # never above the setting
