@@ -20,7 +20,6 @@ Format (version 1):
 from __future__ import annotations
 
 import gzip
-import hashlib
 import html
 import json
 import re
@@ -35,7 +34,8 @@ from kb.markdown import scan_markdown
 from kb.site import Site
 
 VERSION = 1
-LEAD_CHARS = 80
+META_CHARS = 80
+"""Paper fields kept per page, shown when a result has no snippet yet."""
 INDEX_FILE = "search-index.json"
 """In the vendor folder, next to the files `kb assets` copies (kb.assets.SEARCH_INDEX_FILE)."""
 
@@ -159,7 +159,7 @@ def build_index(site: Site, build: str = "") -> dict[str, Any]:
                 page_tasks,
                 page_mods,
                 str(meta.get("category", "")),
-                described[:LEAD_CHARS],
+                described[:META_CHARS],
             ]
         )
         for number, section in enumerate(split_sections(front.body, front.body_line, title)):
@@ -271,7 +271,3 @@ def write_index(site: Site, out_dir: Path | None = None, build: str | None = Non
         f"kb: search index {rel}: {len(index['pages'])} pages, {len(index['sections'])} "
         f"sections, {len(data) / 1024:.0f} KB ({len(gzip.compress(data, 6)) / 1024:.0f} KB gzip)"
     )
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=8).hexdigest()

@@ -24,9 +24,6 @@ def user_agent(repository: str = "") -> str:
     return f"medai-kb-links/{__version__} (MedAI Notes link checker{where})"
 
 
-USER_AGENT = user_agent()
-
-
 class LinkSettingsError(ValueError):
     """A `[tool.kb.links]` value is invalid; the message names the key and the fix."""
 
