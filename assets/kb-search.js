@@ -500,15 +500,32 @@
           window.location.hash = target.getAttribute('href').slice(1);
         }
       } else if (event.key === 'Escape') {
-        input.value = '';
-        render();
+        event.stopPropagation();
+        clear();
       }
     });
+    // Escape clears the query; a second Escape (query already empty) also resets the filters.
+    function clear() {
+      window.clearTimeout(timer);
+      if (!input.value) {
+        facets.querySelectorAll('select').forEach(function (select) {
+          select.value = '';
+        });
+      }
+      input.value = '';
+      render();
+    }
     document.addEventListener('keydown', function (event) {
       var typing = /^(input|textarea|select)$/i.test(event.target.tagName || '');
-      if (!typing && (event.key === '/' || (event.key === 'k' && (event.ctrlKey || event.metaKey)))) {
+      if (typing || event.defaultPrevented) {
+        return;
+      }
+      if (event.key === '/' || (event.key === 'k' && (event.ctrlKey || event.metaKey))) {
         event.preventDefault();
         input.focus();
+      } else if (event.key === 'Escape' && box.classList.contains('kb-search-active')) {
+        // docsify moves focus to the page after a result opens it; Escape still closes the results.
+        clear();
       }
     });
   }

@@ -110,9 +110,29 @@ def test_keyboard_navigation(site: Site) -> None:
     target = unquote(selected.get_attribute("href") or "")
     page.keyboard.press("Enter")
     page.wait_for_function("h => decodeURIComponent(location.hash) === h", arg=target)
-    page.locator(".sidebar input[type=search]").press("Escape")
+    # docsify moves focus into the opened page; Escape there still closes the results.
+    page.wait_for_function("() => Boolean(document.activeElement?.closest('#main'))")
+    page.keyboard.press("Escape")
     expect(page.locator(".kb-search-result")).to_have_count(0)
     expect(page.locator(".sidebar-nav")).to_be_visible()  # the results gave way to the menu
+    site.assert_clean()
+
+
+def test_escape_in_the_box_clears_query_then_filters(site: Site) -> None:
+    site.open(HOME)
+    page = site.page
+    box = page.locator(".sidebar input[type=search]")
+    box.click()
+    page.locator(".kb-search-facet[name=year]").select_option("2019")
+    box.fill("心脏")
+    expect(page.locator(".kb-search-result").first).to_be_visible()
+    box.press("Escape")
+    expect(box).to_have_value("")
+    expect(page.locator(".kb-search-facet[name=year]")).to_have_value("2019")
+    expect(page.locator(".kb-search-result")).to_have_count(1)  # the year filter alone
+    box.press("Escape")
+    expect(page.locator(".kb-search-facet[name=year]")).to_have_value("")
+    expect(page.locator(".kb-search-result")).to_have_count(0)
     site.assert_clean()
 
 
