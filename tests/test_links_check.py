@@ -43,7 +43,7 @@ def _check(web: Web, path: str, settings: LinkSettings = FAST) -> Result:
         ("/flaky/1", "ok", 200, "200 OK", 2),  # 500 to HEAD, GET succeeds
         ("/down/1", "broken", 503, "503 Service Unavailable after 3 attempts", 4),
         ("/rate/1", "ok", 200, "200 OK", 2),
-        ("/rate-forever/1", "warn", 429, "429 rate limited after 3 attempts", 3),
+        ("/rate-forever/1", "warn", 429, "429 rate limited after 2 attempts", 2),
         ("/rate-long/1", "warn", 429, "429 rate limited (Retry-After 3600 s)", 1),
         ("/nohead/1", "ok", 200, "200 OK", 2),
         ("/slow/1", "broken", 0, "timeout after 2 attempts", 2),
@@ -242,6 +242,19 @@ def test_a_host_pauses_only_while_it_limits_us() -> None:
     assert gate.rate_limited(1.0)  # now 429s dominate: the host pauses again
 
 
+def test_a_silent_url_is_retried_at_once_after_its_early_timeout(web: Web) -> None:
+    # 20 quick answers make the host known; the silent URL's first attempt then stops at
+    # 0.5 s (8 × median, at least 0.5 s) and its retry goes without the 2 s backoff.
+    settings = LinkSettings(**{**FAST.__dict__, "backoff": 2.0, "max_backoff": 2.0})
+    web.reset()
+    urls = [web.url(A, f"/ok/early-{i}") for i in range(20)] + [web.url(A, "/slow/early")]
+    result = Checker(settings).run(urls)[urls[-1]]
+    assert (result.link_class, result.detail) == ("broken", "timeout after 2 attempts")
+    sent = [t for (_, _, p), t in zip(web.requests, web.times, strict=True) if p == "/slow/early"]
+    assert len(sent) == 2
+    assert 0.4 < sent[1] - sent[0] < 1.0
+
+
 def test_first_attempts_get_an_early_timeout_once_a_host_is_known() -> None:
     from kb.links.check import HostGate, Slots
 
@@ -249,7 +262,7 @@ def test_first_attempts_get_an_early_timeout_once_a_host_is_known() -> None:
     assert gate.early_timeout(10.0) == 10.0  # nothing known yet: the full timeout
     for _ in range(12):
         gate.answered(200, 0.05)
-    assert gate.early_timeout(10.0) == 1.0  # 8 × 50 ms, but never below 1 s
+    assert gate.early_timeout(10.0) == 0.5  # 8 × 50 ms, but never below 0.5 s
     for _ in range(50):
         gate.answered(200, 0.5)
     assert gate.early_timeout(10.0) == 4.0

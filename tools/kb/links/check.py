@@ -192,13 +192,13 @@ class HostGate:
         self.durations = [*self.durations[-49:], seconds]
 
     def early_timeout(self, full: float) -> float:
-        """Timeout for a URL's first attempt: 8× the host's median answer time (at least 1 s),
+        """Timeout for a URL's first attempt: 8× the host's median answer time (at least 0.5 s),
         once 10 answers are known. A silent URL then costs one short and one full wait
         instead of two full ones; the retry always waits the full timeout."""
         if len(self.durations) < 10:
             return full
         median = sorted(self.durations)[len(self.durations) // 2]
-        return min(full, max(1.0, 8 * median))
+        return min(full, max(0.5, 8 * median))
 
     def rate_limited(self, wait: float) -> bool:
         """Record a 429 asking for `wait` seconds; True when the whole host pauses."""
@@ -301,11 +301,7 @@ class Checker:
             except _Broken as broken:
                 result = Result(url, "broken", detail=broken.detail, refused=broken.refused)
             except _Retry as retry:
-                limit = (
-                    self.settings.timeout_retries
-                    if retry.reason.startswith("timeout")
-                    else self.settings.retries
-                )
+                limit = self._retry_limit(retry.reason)
                 use_get = use_get or retry.use_get
                 if retry.counts:
                     transient += 1
@@ -399,7 +395,10 @@ class Checker:
                     gate.answered(answer[0], time.monotonic() - started)
                     return answer
                 except TimeoutError:
-                    raise _Retry(None, "timeout") from None
+                    # After a short first wait the retry goes at once: its full timeout is
+                    # the grace a slow server gets, a backoff on top would only add to it.
+                    early = timeout < self.settings.timeout
+                    raise _Retry(0 if early else None, "timeout") from None
                 except aiohttp.ClientConnectorDNSError as exc:
                     raise _Broken(_dns_detail(exc), refused=_is_refusal(exc)) from None
                 except aiohttp.ClientConnectorCertificateError:
@@ -462,6 +461,13 @@ class Checker:
             return
         if not address_allowed(host.strip("[]"), self.allowed):
             raise _Broken(f"{host} is a private or loopback address", refused=True)
+
+    def _retry_limit(self, reason: str) -> int:
+        if reason.startswith("timeout"):
+            return self.settings.timeout_retries
+        if reason.startswith("429"):
+            return self.settings.rate_retries
+        return self.settings.retries
 
     def _backoff(self, attempt: int) -> float:
         base = min(self.settings.max_backoff, self.settings.backoff * 2 ** (attempt - 1))

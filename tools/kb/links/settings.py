@@ -34,9 +34,12 @@ class LinkSettings:
     """Seconds for one request, from connect to the end of the headers."""
     connect_timeout: float = 5.0
     retries: int = 2
-    """Extra attempts after a transient failure (timeout, reset, 5xx, 429)."""
+    """Extra attempts after a transient failure (reset, 5xx)."""
     timeout_retries: int = 1
     """Extra attempts after a timeout (a slow host costs `timeout` per attempt)."""
+    rate_retries: int = 1
+    """Extra attempts after a 429, each after its `Retry-After`: a URL still refused after
+    that is a warning (it most likely opens for a reader), and asking again is impolite."""
     backoff: float = 0.5
     """First retry wait in seconds; doubles per attempt, with jitter."""
     max_backoff: float = 8.0
@@ -114,6 +117,7 @@ _FLOATS = {
 _INTS = {
     "retries",
     "timeout_retries",
+    "rate_retries",
     "concurrency",
     "per_host",
     "max_redirects",
