@@ -255,6 +255,15 @@ def test_a_silent_url_is_retried_at_once_after_its_early_timeout(web: Web) -> No
     assert 0.4 < sent[1] - sent[0] < 1.0
 
 
+def test_a_host_known_from_an_earlier_run_gets_the_early_timeout_at_once(web: Web) -> None:
+    web.reset()
+    url = web.url(A, "/slow/known")
+    result = Checker(FAST, host_times={A: 0.01}).run([url])[url]
+    assert (result.link_class, result.requests) == ("broken", 2)
+    sent = [t for (_, _, p), t in zip(web.requests, web.times, strict=True) if p == "/slow/known"]
+    assert 0.4 < sent[1] - sent[0] < 0.8  # 0.5 s (8 × 10 ms, at least 0.5 s), not 1 s
+
+
 def test_first_attempts_get_an_early_timeout_once_a_host_is_known() -> None:
     from kb.links.check import HostGate, Slots
 
@@ -267,3 +276,9 @@ def test_first_attempts_get_an_early_timeout_once_a_host_is_known() -> None:
         gate.answered(200, 0.5)
     assert gate.early_timeout(10.0) == 4.0
     assert gate.early_timeout(3.0) == 3.0  # never above the setting
+    assert gate.median() == 0.5
+    guessed = HostGate(Slots(1), prior=0.25)
+    assert guessed.early_timeout(10.0) == 2.0  # an earlier run's median until 10 answers
+    for _ in range(10):
+        guessed.answered(200, 0.1)
+    assert guessed.early_timeout(10.0) == 0.8  # then the host's own

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kb.config import ConfigError, load_settings
+from kb.links.cache import load_cache
 from kb.links.collect import collect, normalize_url
 from kb.links.run import check_links, parse_shard, shard_of
 from tests.helpers import KbRunner, SiteBuilder
@@ -199,6 +200,24 @@ def test_expired_entries_are_rechecked(site_root: Path, web: Web) -> None:
     )
     assert run.cached == 0 and run.checked == 9
     assert len(web.requests) - after_a_day > after_a_day - before
+
+
+def test_the_cache_keeps_each_busy_hosts_median_answer_time(
+    site: SiteBuilder, web: Web, tmp_path: Path
+) -> None:
+    links = "\n\n".join(f"<{web.url(A, f'/ok/busy-{i}')}>" for i in range(12))
+    root = site(
+        {"docs/a.md": f"---\ntype: guide\ntitle: A\n---\n# A\n\n{links}\n"}, kb_toml=LINKS_TOML
+    )
+    settings = load_settings(root)
+    cache_file = tmp_path / "links.json"
+    cache_file.write_text(
+        json.dumps({"version": 1, "entries": {}, "hosts": {"old.example": 0.2, "bad": -1}})
+    )
+    check_links(settings, collect(settings), cache_file=cache_file)
+    hosts = load_cache(cache_file).host_times
+    assert set(hosts) == {A, "old.example"}  # measured now + kept; the invalid one dropped
+    assert 0 < hosts[A] < 0.5 and hosts["old.example"] == 0.2
 
 
 def test_shards_split_by_host_and_merge(site_root: Path, kb: KbRunner, tmp_path: Path) -> None:

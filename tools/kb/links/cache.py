@@ -1,10 +1,13 @@
-"""The link cache: one JSON file of results, each fresh for its class's time-to-live."""
+"""The link cache: one JSON file of results, each fresh for its class's time-to-live, and
+each host's median answer time (so a re-run knows how long a silent server is worth)."""
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.links.check import Result
@@ -13,22 +16,33 @@ from kb.links.settings import LinkSettings
 VERSION = 1
 
 
-def load_cache(path: Path) -> dict[str, Result]:
-    """Results by URL; a missing, unreadable or foreign file is an empty cache."""
+@dataclass
+class LinkCache:
+    results: dict[str, Result] = field(default_factory=dict)
+    host_times: dict[str, float] = field(default_factory=dict)
+    """Median answer seconds per host, as last measured."""
+
+
+def load_cache(path: Path) -> LinkCache:
+    """The cache; a missing, unreadable or foreign file is empty, a bad entry is skipped."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
+        return LinkCache()
     if not isinstance(data, dict) or data.get("version") != VERSION:
-        return {}
+        return LinkCache()
+    cache = LinkCache()
     entries = data.get("entries")
-    results: dict[str, Result] = {}
     for url, entry in entries.items() if isinstance(entries, dict) else ():
         try:
-            results[url] = Result.from_json(url, entry)
+            cache.results[url] = Result.from_json(url, entry)
         except (KeyError, TypeError, ValueError):
             continue
-    return results
+    hosts = data.get("hosts")
+    for host, seconds in hosts.items() if isinstance(hosts, dict) else ():
+        if isinstance(seconds, int | float) and math.isfinite(seconds) and seconds > 0:
+            cache.host_times[str(host)] = float(seconds)
+    return cache
 
 
 def fresh(result: Result, settings: LinkSettings, now: float) -> bool:
@@ -36,14 +50,18 @@ def fresh(result: Result, settings: LinkSettings, now: float) -> bool:
     return ttl > 0 and now - result.checked_at < ttl
 
 
-def save_cache(path: Path, results: dict[str, Result], settings: LinkSettings, now: float) -> None:
+def save_cache(path: Path, cache: LinkCache, settings: LinkSettings, now: float) -> None:
     """Write the still-fresh results atomically; excluded URLs are never stored."""
     entries = {
         url: result.to_json()
-        for url, result in sorted(results.items())
+        for url, result in sorted(cache.results.items())
         if result.link_class != "excluded" and fresh(result, settings, now)
     }
-    payload = json.dumps({"version": VERSION, "entries": entries}, ensure_ascii=False, indent=0)
+    payload = json.dumps(
+        {"version": VERSION, "entries": entries, "hosts": dict(sorted(cache.host_times.items()))},
+        ensure_ascii=False,
+        indent=0,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".links-", suffix=".tmp")
     try:

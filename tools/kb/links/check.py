@@ -21,7 +21,7 @@ import random
 import re
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -185,19 +185,31 @@ class HostGate:
     paused: bool = False
     durations: list[float] = field(default_factory=list)
     """Seconds of the host's recent answers (the last 50)."""
+    prior: float | None = None
+    """The host's median answer time in an earlier run (from the cache), if known."""
 
     def answered(self, status: int, seconds: float) -> None:
         self.answers += 1
         self.limited += status == 429
         self.durations = [*self.durations[-49:], seconds]
 
+    def median(self) -> float | None:
+        """Median answer time once 10 answers are known, else None."""
+        if len(self.durations) < 10:
+            return None
+        return sorted(self.durations)[len(self.durations) // 2]
+
     def early_timeout(self, full: float) -> float:
         """Timeout for a URL's first attempt: 8× the host's median answer time (at least 0.5 s),
-        once 10 answers are known. A silent URL then costs one short and one full wait
-        instead of two full ones; the retry always waits the full timeout."""
-        if len(self.durations) < 10:
+        once 10 answers are known, or from an earlier run's median until then. A silent URL
+        then costs one short and one full wait instead of two full ones; the retry always
+        waits the full timeout. A wrong prior costs at most a retry per URL until the host's
+        own answers (retries answer too) take over."""
+        median = self.median()
+        if median is None:
+            median = self.prior
+        if median is None:
             return full
-        median = sorted(self.durations)[len(self.durations) // 2]
         return min(full, max(0.5, 8 * median))
 
     def rate_limited(self, wait: float) -> bool:
@@ -242,8 +254,11 @@ class Checker:
         *,
         repository: str = "",
         progress: Callable[[int, int], None] | None = None,
+        host_times: Mapping[str, float] | None = None,
     ) -> None:
         self.settings = settings
+        self.host_times = dict(host_times or {})
+        """Median answer seconds per host from earlier runs: early timeouts from the start."""
         self.user_agent = settings.user_agent or user_agent(repository)
         self.allowed = settings.networks()
         self.progress = progress
@@ -448,10 +463,20 @@ class Checker:
                     response.close()  # never download what we do not need
             return status, headers, body
 
+    def measured_hosts(self) -> dict[str, float]:
+        """Median answer seconds of the hosts that answered 10 times or more in this run."""
+        return {
+            host: round(median, 4)
+            for host, gate in self._gates.items()
+            if (median := gate.median()) is not None
+        }
+
     def _gate(self, host: str) -> HostGate:
         gate = self._gates.get(host)
         if gate is None:
-            gate = self._gates[host] = HostGate(Slots(self.settings.per_host))
+            gate = self._gates[host] = HostGate(
+                Slots(self.settings.per_host), prior=self.host_times.get(host)
+            )
         return gate
 
     def _check_literal(self, host: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kb.config import ConfigError, Settings
 from kb.diagnostics import Diagnostic, make, with_severity
-from kb.links.cache import fresh, load_cache, save_cache
+from kb.links.cache import LinkCache, fresh, load_cache, save_cache
 from kb.links.check import Checker, Result
 from kb.links.collect import Occurrence, host_of
 
@@ -126,11 +126,11 @@ def check_links(
         if link_settings.check_fragments
         else set()
     )
-    cache = load_cache(cache_file) if cache_file else {}
+    cache = load_cache(cache_file) if cache_file else LinkCache()
     results: dict[str, Result] = {}
     to_check = []
     for url in urls:
-        cached = cache.get(url)
+        cached = cache.results.get(url)
         if (
             cached is not None
             and fresh(cached, link_settings, now())
@@ -145,14 +145,18 @@ def check_links(
         # A stable pseudo-random order: sorted URLs would queue each host's slow kinds
         # (every /slow/… of a site together, at the end) and stretch the run's tail.
         to_check.sort(key=lambda url: hashlib.blake2b(url.encode(), digest_size=8).digest())
-        checker = Checker(link_settings, repository=repository, progress=progress)
+        checker = Checker(
+            link_settings, repository=repository, progress=progress, host_times=cache.host_times
+        )
         checked_at = now()
         for url, result in checker.run(to_check, need_body & set(to_check)).items():
             result.checked_at = checked_at
             results[url] = result
         run.requests = checker.stats.requests
+        cache.host_times.update(checker.measured_hosts())
     if cache_file:
-        save_cache(cache_file, {**cache, **results}, link_settings, now())
+        cache.results.update(results)
+        save_cache(cache_file, cache, link_settings, now())
     run.results = results
     run.classes = Counter(results[u].link_class for u in urls)
     run.seconds = time.perf_counter() - started
