@@ -57,6 +57,13 @@ def _page(web: Web) -> str:
     )
 
 
+def _links_page(site: SiteBuilder, body: str) -> Path:
+    """A site of one guide page holding `body`, with the loopback link settings."""
+    return site(
+        {"docs/a.md": f"---\ntype: guide\ntitle: A\n---\n# A\n\n{body}\n"}, kb_toml=LINKS_TOML
+    )
+
+
 @pytest.fixture
 def site_root(site: SiteBuilder, web: Web) -> Path:
     return site(
@@ -206,9 +213,7 @@ def test_the_cache_keeps_each_busy_hosts_median_answer_time(
     site: SiteBuilder, web: Web, tmp_path: Path
 ) -> None:
     links = "\n\n".join(f"<{web.url(A, f'/ok/busy-{i}')}>" for i in range(12))
-    root = site(
-        {"docs/a.md": f"---\ntype: guide\ntitle: A\n---\n# A\n\n{links}\n"}, kb_toml=LINKS_TOML
-    )
+    root = _links_page(site, links)
     settings = load_settings(root)
     cache_file = tmp_path / "links.json"
     cache_file.write_text(
@@ -315,9 +320,7 @@ def test_a_warm_run_of_a_healthy_site_sends_nothing(
     site: SiteBuilder, web: Web, kb: KbRunner
 ) -> None:
     links = " ".join(f"<{web.url(A, f'/ok/warm{i}')}>" for i in range(5))
-    root = site(
-        {"docs/a.md": f"---\ntype: guide\ntitle: A\n---\n# A\n\n{links}\n"}, kb_toml=LINKS_TOML
-    )
+    root = _links_page(site, links)
     assert kb(root, "links")[0] == 0
     before = len(web.requests)
     code, _, err = kb(root, "links")
