@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import http.server
+import ipaddress
+import socket
+import sys
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from aiohttp.abc import AbstractResolver, ResolveResult
 
-from kb.links.check import Checker, Result, address_allowed
+from kb.config import load_settings
+from kb.links.check import (
+    _NEVER_GLOBAL,
+    Checker,
+    GuardedResolver,
+    Result,
+    _socket_guard,
+    address_allowed,
+)
+from kb.links.collect import collect
+from kb.links.run import check_links
 from kb.links.settings import LinkSettings
+from tests.helpers import SiteBuilder
 from tests.linkweb import HostConfig, Web, free_port
 
 A, B = "127.0.0.2", "127.0.0.3"
@@ -109,7 +129,7 @@ def test_private_addresses_are_refused_by_default(web: Web, host: str) -> None:
     url = f"http://{host}:{web.port}/ok/refused"
     result = Checker(LinkSettings(timeout=1.0)).run([url])[url]
     assert (result.link_class, result.refused) == ("broken", True)
-    assert "private or loopback address" in result.detail
+    assert "is not a globally routable address" in result.detail
     assert len(web.requests) == before
 
 
@@ -124,20 +144,382 @@ def test_a_redirect_to_a_private_address_is_refused(web: Web) -> None:
     assert web.count("/ok/x") - before == 1
 
 
+TEREDO_SERVER = 0x4136E378  # 65.54.227.120, a public Teredo server
+
+
+def _embeddings(v4: str) -> dict[str, str]:
+    """IPv6 spellings of an IPv4 address, by form."""
+    n = int(ipaddress.IPv4Address(v4))
+    forms = {
+        "mapped": 0xFFFF << 32 | n,  # ::ffff:a.b.c.d
+        "compatible": n,  # ::a.b.c.d (deprecated)
+        "nat64": 0x64FF9B << 96 | n,  # 64:ff9b::/96
+        "nat64-local": 0x64FF9B0001 << 80 | n,  # 64:ff9b:1::/48
+        "6to4": 0x2002 << 112 | n << 80,  # 2002:AABB:CCDD::/48
+        "teredo": 0x20010000 << 96 | TEREDO_SERVER << 64 | n ^ 0xFFFFFFFF,  # client obfuscated
+    }
+    return {form: str(ipaddress.IPv6Address(value)) for form, value in forms.items()}
+
+
+def test_the_embedded_forms_embed_the_address() -> None:
+    forms = {form: ipaddress.IPv6Address(a) for form, a in _embeddings("100.64.0.1").items()}
+    v4 = ipaddress.IPv4Address("100.64.0.1")
+    assert forms["mapped"].ipv4_mapped == v4
+    assert forms["6to4"].sixtofour == v4
+    assert forms["teredo"].teredo == (ipaddress.IPv4Address(TEREDO_SERVER), v4)
+    assert str(forms["nat64"]) == "64:ff9b::6440:1"
+    assert str(forms["nat64-local"]) == "64:ff9b:1::6440:1"
+    assert str(forms["compatible"]) == "::6440:1"
+
+
+EMBEDDED = [
+    pytest.param(address, allowed and form != "compatible", id=f"{form}-{v4}")
+    for v4, allowed in (
+        ("127.0.0.1", False),
+        ("10.0.0.1", False),
+        ("100.64.0.1", False),
+        ("8.8.8.8", True),
+    )
+    for form, address in _embeddings(v4).items()
+]
+
+
 @pytest.mark.parametrize(
     ("address", "allowed"),
     [
+        # Globally routable.
         ("8.8.8.8", True),
-        ("10.1.2.3", False),
-        ("192.168.1.1", False),
-        ("169.254.169.254", False),  # cloud metadata
-        ("::ffff:127.0.0.1", False),
-        ("fe80::1", False),
+        ("1.1.1.1", True),
+        ("192.0.0.9", True),  # PCP anycast: global inside 192.0.0.0/24
+        ("192.0.0.10", True),  # TURN anycast: global inside 192.0.0.0/24
+        ("2001:4860:4860::8888", True),
+        ("2606:4700:4700::1111", True),
+        ("2002:808:808::1", True),  # 6to4 of 8.8.8.8
+        # Not globally routable.
         ("0.0.0.0", False),
+        ("0.255.255.255", False),
+        ("10.1.2.3", False),
+        ("100.64.0.1", False),  # shared address space (carrier-grade NAT)
+        ("100.100.100.200", False),  # a cloud metadata service inside 100.64.0.0/10
+        ("100.127.255.254", False),
+        ("127.0.0.1", False),
+        ("127.255.255.254", False),
+        ("169.254.169.254", False),  # cloud metadata
+        ("172.16.0.1", False),
+        ("172.31.255.254", False),
+        ("192.168.1.1", False),
+        ("192.0.0.1", False),
+        ("192.0.0.8", False),  # Python 3.11's is_global says True
+        ("192.0.0.170", False),
+        ("192.0.0.255", False),
+        ("192.0.2.1", False),
+        ("198.18.0.1", False),
+        ("198.19.255.254", False),
+        ("198.51.100.7", False),
+        ("203.0.113.9", False),
+        ("224.0.0.1", False),  # multicast: Python 3.11's is_global says True
+        ("239.255.255.250", False),
+        ("240.0.0.1", False),
+        ("255.255.255.255", False),
+        ("::", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("fe80::1%eth0", False),  # scoped: the scope is dropped, no crash
+        ("[fe80::a9fe:a9fe%25en0]", False),
+        ("febf:ffff::1", False),
+        ("fc00::1", False),
+        ("fd00:ec2::254", False),  # a cloud metadata service over IPv6
+        ("2001:db8::1", False),
+        ("3fff::1", False),  # documentation (RFC 9637): Python 3.11's is_global says True
+        ("ff02::1", False),
+        ("ff0e::1", False),  # global-scope multicast: Python 3.11's is_global says True
+        ("100::1", False),
+        ("2001::", False),  # Teredo with server and client 0.0.0.0 / 255.255.255.255
+        ("not-an-address", False),
+        ("", False),
+        *EMBEDDED,
     ],
 )
 def test_address_policy(address: str, allowed: bool) -> None:
     assert address_allowed(address, []) is allowed
+
+
+@pytest.mark.parametrize("network", _NEVER_GLOBAL, ids=str)
+def test_every_listed_special_purpose_block_is_refused(network: Any) -> None:
+    assert not address_allowed(network[0], []) and not address_allowed(network[-1], [])
+
+
+@pytest.mark.parametrize(
+    ("address", "networks", "allowed"),
+    [
+        ("100.64.0.1", ["100.64.0.0/10"], True),
+        ("127.0.0.2", ["127.0.0.2/32"], True),
+        ("127.0.0.3", ["127.0.0.2/32"], False),
+        ("::ffff:10.0.0.1", ["10.0.0.0/8"], True),  # IPv4-mapped: its IPv4 address counts
+        ("64:ff9b::a00:1", ["10.0.0.0/8"], False),  # NAT64 reaches the translator's 10/8
+        ("::a00:1", ["10.0.0.0/8"], False),  # an IPv6 address is in no IPv4 block
+        ("fe80::1%eth0", ["fe80::/10"], True),
+        ("fd00::1", ["fc00::/7"], True),
+        ("8.8.8.8", ["10.0.0.0/8"], True),  # global addresses stay allowed
+    ],
+)
+def test_allow_networks_overrides_the_policy(
+    address: str, networks: list[str], allowed: bool
+) -> None:
+    blocks = [ipaddress.ip_network(n) for n in networks]
+    assert address_allowed(address, blocks) is allowed
+
+
+# -- no connection to a refused address, ever -----------------------------------------------
+
+
+@dataclass
+class Traffic:
+    """What the whole process did on the network while a test recorded it."""
+
+    connects: list[tuple[Any, ...]] = field(default_factory=list)
+    """Destination of every socket.connect (IP sockets, any thread)."""
+    lookups: list[Any] = field(default_factory=list)
+    """Host of every getaddrinfo: a name here went to the system resolver (DNS)."""
+
+    def destinations(self) -> set[str]:
+        return {str(address[0]) for address in self.connects}
+
+
+_recording: Traffic | None = None
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    traffic = _recording
+    if traffic is None:
+        return
+    if event == "socket.connect" and isinstance(args[1], tuple):
+        traffic.connects.append(args[1])
+    elif event == "socket.getaddrinfo":
+        traffic.lookups.append(args[0])
+
+
+sys.addaudithook(_audit)  # cannot be removed: it records only while `traffic` is in use
+
+
+@pytest.fixture
+def traffic() -> Iterator[Traffic]:
+    global _recording
+    _recording = Traffic()
+    try:
+        yield _recording
+    finally:
+        _recording = None
+
+
+class FixedResolver(AbstractResolver):
+    """Resolves names from a table, never through DNS."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self.table = table
+        self.asked: list[str] = []
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        self.asked.append(host)
+        if host not in self.table:
+            raise OSError(f"{host} is not in the test's table")
+        return [
+            {
+                "hostname": host,
+                "host": address,
+                "port": port,
+                "family": socket.AF_INET6 if ":" in address else socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
+            }
+            for address in self.table[host]
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
+def _names() -> FixedResolver:
+    return FixedResolver(
+        {
+            "metadata.internal": ["100.64.0.1"],
+            "rebind.example": [A, "10.0.0.1"],  # one allowed, one refused: refused
+            "nat64.example": ["64:ff9b::a9fe:a9fe"],  # 169.254.169.254 through NAT64
+            "scoped.example": ["fe80::1%eth0"],
+            "loopback.example": [A],  # allowed by allow_networks
+        }
+    )
+
+
+ONLY_A = LinkSettings(**{**FAST.__dict__, "allow_networks": (f"{A}/32",)})
+"""Only 127.0.0.2 may be fetched: every other loopback address is refused as well."""
+
+
+def _only_loopback(traffic: Traffic, allowed: str = A) -> None:
+    """Every connect went to `allowed` (inside 127.0.0.0/8); none to a refused address."""
+    loopback = ipaddress.ip_network("127.0.0.0/8")
+    for destination in traffic.destinations():
+        ip = ipaddress.ip_address(destination)  # a name here would fail: connects use IPs
+        assert ip in loopback and destination == allowed, traffic.connects
+        assert address_allowed(ip, ONLY_A.networks())
+
+
+@pytest.mark.parametrize(
+    ("host", "detail"),
+    [
+        ("100.64.0.1", "100.64.0.1 is not a globally routable address"),
+        ("100.100.100.200", "100.100.100.200 is not a globally routable address"),
+        ("169.254.169.254", "169.254.169.254 is not a globally routable address"),
+        ("0.0.0.0", "0.0.0.0 is not a globally routable address"),
+        ("127.0.0.3", "127.0.0.3 is not a globally routable address"),
+        ("[::ffff:127.0.0.1]", "::ffff:127.0.0.1 is not a globally routable address"),
+        ("[64:ff9b::7f00:1]", "64:ff9b::7f00:1 is not a globally routable address"),
+        ("[fe80::1%25eth0]", "fe80::1%25eth0 is not a globally routable address"),
+        ("2130706433", "2130706433 is not a canonical IP address"),  # 127.0.0.1 to the system
+        ("127.1", "127.1 is not a canonical IP address"),
+    ],
+)
+def test_a_refused_ip_literal_is_never_connected(
+    web: Web, traffic: Traffic, host: str, detail: str
+) -> None:
+    url = f"http://{host}:{web.port}/ok/literal"
+    result = Checker(ONLY_A).run([url])[url]
+    assert (result.link_class, result.refused, result.requests) == ("broken", True, 0)
+    assert result.detail == detail
+    assert traffic.connects == []
+
+
+@pytest.mark.parametrize(
+    ("host", "address"),
+    [
+        ("metadata.internal", "100.64.0.1"),
+        ("rebind.example", "10.0.0.1"),
+        ("nat64.example", "64:ff9b::a9fe:a9fe"),
+        ("scoped.example", "fe80::1%eth0"),
+    ],
+)
+def test_a_name_resolving_to_a_refused_address_is_never_connected(
+    web: Web, traffic: Traffic, host: str, address: str
+) -> None:
+    names = _names()
+    url = f"http://{host}:{web.port}/ok/name"
+    result = Checker(ONLY_A, resolver=names).run([url])[url]
+    assert (result.link_class, result.refused) == ("broken", True)
+    assert (
+        result.detail == f"{host} resolves to {address}, which is not a globally routable address"
+    )
+    assert names.asked == [host]
+    assert traffic.connects == [] and host not in traffic.lookups
+
+
+def test_a_name_resolving_to_an_allowed_address_connects_only_there(
+    web: Web, traffic: Traffic
+) -> None:
+    # The control: the recording sees connects, and the injected resolver is the one used.
+    names = _names()
+    url = f"http://loopback.example:{web.port}/ok/name"
+    result = Checker(ONLY_A, resolver=names).run([url])[url]
+    assert (result.link_class, result.status) == ("ok", 200)
+    assert traffic.connects == [(A, web.port)]
+    assert "loopback.example" not in traffic.lookups
+
+
+def test_the_socket_guard_refuses_even_what_the_resolver_let_through(
+    web: Web, traffic: Traffic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The last line: with the resolver's check switched off, no socket connects either.
+    async def unchecked(
+        self: GuardedResolver, host: str, port: int = 0, family: Any = socket.AF_INET
+    ) -> list[ResolveResult]:
+        return await self._inner.resolve(host, port, family)
+
+    if not _socket_guard([]):
+        pytest.skip("aiohttp < 3.12 takes no socket factory")
+    monkeypatch.setattr(GuardedResolver, "resolve", unchecked)
+    url = f"http://metadata.internal:{web.port}/ok/unchecked"
+    result = Checker(ONLY_A, resolver=_names()).run([url])[url]
+    assert (result.link_class, result.refused) == ("broken", True)
+    assert result.detail == "not connecting to 100.64.0.1, which is not a globally routable address"
+    assert traffic.connects == []
+
+
+class _Redirector(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    paths: list[str]
+
+
+class _RedirectHandler(http.server.BaseHTTPRequestHandler):
+    """`/to?url=U` answers 302 to U; anything else 200."""
+
+    server: _Redirector
+
+    def do_HEAD(self) -> None:
+        self.server.paths.append(self.path)
+        target = parse_qs(urlsplit(self.path).query).get("url")
+        self.send_response(302 if target else 200)
+        if target:
+            self.send_header("Location", target[0])
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_HEAD
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def redirector() -> Iterator[_Redirector]:
+    """A server on 127.0.0.2 whose /to?url=U redirects anywhere."""
+    server = _Redirector((A, 0), _RedirectHandler)
+    server.paths = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_every_redirect_hop_is_checked_before_connecting(
+    site: SiteBuilder, redirector: _Redirector, traffic: Traffic
+) -> None:
+    base = f"http://{A}:{redirector.server_address[1]}"
+
+    def to(url: str) -> str:
+        return f"{base}/to?url={quote(url, safe='')}"
+
+    targets = {
+        "http://100.64.0.1/": "100.64.0.1 is not a globally routable address",
+        "http://[64:ff9b::7f00:1]/": "64:ff9b::7f00:1 is not a globally routable address",
+        "http://169.254.169.254/latest/meta-data/": (
+            "169.254.169.254 is not a globally routable address"
+        ),
+        "http://metadata.internal/computeMetadata/v1/": (
+            "metadata.internal resolves to 100.64.0.1, which is not a globally routable address"
+        ),
+    }
+    links = [to(target) for target in targets] + [to(to("http://100.64.0.1/two-hops"))]
+    page = "---\ntype: guide\ntitle: R\n---\n# R\n\n" + "\n\n".join(f"<{u}>" for u in links)
+    toml = f'\n[tool.kb.links]\ntimeout = 1.0\nallow_networks = ["{A}/32"]\n'
+    root = site({"docs/r.md": page + "\n"}, kb_toml=toml)
+    settings = load_settings(root)
+    redirector.paths.clear()
+    found, run = check_links(settings, collect(settings), cache_file=None, resolver=_names())
+    assert [d.code for d in found] == ["LNK213"] * len(links)
+    assert {d.hint for d in found} == {
+        "link to a public address, or allow the network in allow_networks"
+    }
+    details = sorted(d.message.split(" is not fetched: ")[1] for d in found)
+    assert details == sorted([*targets.values(), "100.64.0.1 is not a globally routable address"])
+    # The loopback hops were fetched (HEAD, then GET to be sure), the refused ones never.
+    assert len(redirector.paths) >= len(links) + 1
+    assert traffic.connects
+    _only_loopback(traffic)
 
 
 def test_per_host_limit_is_respected() -> None:

@@ -193,6 +193,26 @@ def test_private_links_are_refused_unless_allowed(
     assert len(web.requests) == before
 
 
+def test_non_global_addresses_are_refused_with_the_address_named(
+    site: SiteBuilder, kb: KbRunner
+) -> None:
+    # allow_networks = 127.0.0.0/8 does not cover shared (CGNAT) or link-local addresses.
+    links = "<http://100.64.0.1/meta> <http://[::ffff:169.254.169.254]/latest>"
+    root = _links_page(site, links)
+    code, out, err = kb(root, "links", "--no-cache")
+    assert code == 2
+    assert out.splitlines() == [
+        "docs/a.md:7:2: LNK213 'http://100.64.0.1/meta' is not fetched: "
+        "100.64.0.1 is not a globally routable address",
+        "    hint: link to a public address, or allow the network in allow_networks",
+        "docs/a.md:7:27: LNK213 'http://[::ffff:169.254.169.254]/latest' is not fetched: "
+        "::ffff:169.254.169.254 is not a globally routable address",
+        "    hint: link to a public address, or allow the network in allow_networks",
+        "2 error(s), 0 warning(s) in 1 file(s)",
+    ]
+    assert "0 request(s)" in err
+
+
 def test_expired_entries_are_rechecked(site_root: Path, web: Web) -> None:
     settings = load_settings(site_root)
     occurrences = collect(settings)

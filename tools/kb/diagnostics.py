@@ -241,11 +241,13 @@ CODES: dict[str, CodeInfo] = {
     ),
     "LNK213": CodeInfo(
         "external-link-refused",
-        "An external link points to a private, loopback or link-local address, "
+        "An external link points to an address that is not globally routable (private, "
+        "loopback, link-local, shared/CGNAT, documentation and other special-purpose ranges), "
         "which readers cannot reach and the checker does not fetch.",
         E,
-        "外部链接指向内网、回环或链路本地地址，读者无法访问，检查器也不会请求。",
-        "换成公开网址；确需检查时在 `allow_networks` 中放行该网段。",
+        "外部链接指向非全局可路由地址（内网、回环、链路本地、共享地址/CGNAT、文档示例及其他"
+        "特殊用途网段），读者无法访问，检查器也不会请求。",
+        "换成公网可访问（全局可路由）的网址；确需检查时在 `allow_networks` 中放行该网段。",
     ),
     "LNK214": CodeInfo(
         "external-anchor-missing",

@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
-from aiohttp.abc import ResolveResult
+from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 
 from kb.links.collect import normalize_url
@@ -61,7 +61,7 @@ class Result:
     anchors: tuple[str, ...] | None = None
     """Ids/names of the page (only when fragments are checked)."""
     refused: bool = False
-    """The address policy refused it (private, loopback, link-local)."""
+    """The address policy refused it: not globally routable, nor in `allow_networks`."""
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -95,41 +95,134 @@ class Result:
 
 
 class RefusedAddress(OSError):
-    """The host resolves only to addresses the policy does not allow."""
+    """The address policy refuses the host (or an address it resolves to)."""
 
 
-def address_allowed(address: str, allowed: Iterable[Any]) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if any(ip in network for network in allowed):
-        return True
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+_ALWAYS_GLOBAL: tuple[Network, ...] = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "192.0.0.9/32",  # Port Control Protocol anycast (RFC 7723), inside 192.0.0.0/24
+        "192.0.0.10/32",  # TURN anycast (RFC 8155), inside 192.0.0.0/24
     )
+)
+"""Globally reachable by the IANA special-purpose registries, inside a refused block."""
+
+_NEVER_GLOBAL: tuple[Network, ...] = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",  # "this network" (RFC 791); 0.0.0.0 reaches the local host
+        "10.0.0.0/8",  # private (RFC 1918)
+        "100.64.0.0/10",  # shared address space, carrier-grade NAT (RFC 6598); cloud metadata
+        "127.0.0.0/8",  # loopback
+        "169.254.0.0/16",  # link-local (RFC 3927); cloud metadata at 169.254.169.254
+        "172.16.0.0/12",  # private (RFC 1918)
+        "192.0.0.0/24",  # IETF protocol assignments (RFC 6890); Python 3.11 calls most global
+        "192.0.2.0/24",  # documentation TEST-NET-1 (RFC 5737)
+        "192.168.0.0/16",  # private (RFC 1918)
+        "198.18.0.0/15",  # benchmarking (RFC 2544)
+        "198.51.100.0/24",  # documentation TEST-NET-2 (RFC 5737)
+        "203.0.113.0/24",  # documentation TEST-NET-3 (RFC 5737)
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved (RFC 1112), with the limited broadcast 255.255.255.255
+        "::/96",  # unspecified ::, loopback ::1 and deprecated IPv4-compatible ::a.b.c.d
+        "100::/64",  # discard-only (RFC 6666)
+        "2001::/23",  # IETF protocol assignments (Teredo is judged by its IPv4 addresses first)
+        "2001:db8::/32",  # documentation (RFC 3849)
+        "3fff::/20",  # documentation (RFC 9637); Python 3.11 calls it global
+        "fc00::/7",  # unique local (RFC 4193)
+        "fe80::/10",  # link-local
+        "fec0::/10",  # site-local, deprecated (RFC 3879)
+        "ff00::/8",  # multicast
+    )
+)
+"""Not globally reachable, whatever this Python's `ipaddress` says."""
+
+_NAT64: tuple[ipaddress.IPv6Network, ...] = (
+    ipaddress.IPv6Network("64:ff9b::/96"),  # well-known NAT64 prefix (RFC 6052)
+    ipaddress.IPv6Network("64:ff9b:1::/48"),  # local-use NAT64 prefix (RFC 8215)
+)
+"""IPv6 prefixes whose last 32 bits are the IPv4 address a translator connects to."""
 
 
-class GuardedResolver(ThreadedResolver):
-    """Resolves as usual, then drops addresses the policy refuses (no DNS-rebinding gap:
-    the connection is made to the address checked here)."""
+def parse_address(address: str) -> IPAddress:
+    """An IP address from `1.2.3.4`, `[::1]` or `fe80::1%eth0` (the scope is dropped);
+    raises ValueError."""
+    return ipaddress.ip_address(address.strip().strip("[]").split("%", 1)[0])
 
-    def __init__(self, allowed: list[Any]) -> None:
-        super().__init__()
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...]:
+    """The IPv4 addresses an IPv6 address stands for: IPv4-mapped, 6to4, Teredo (server
+    and client) and NAT64. Empty when it embeds none. (IPv4-compatible `::a.b.c.d` is
+    deprecated: `::/96` is refused as a whole.)"""
+    if ip.ipv4_mapped is not None:
+        return (ip.ipv4_mapped,)
+    if ip.sixtofour is not None:
+        return (ip.sixtofour,)
+    if ip.teredo is not None:
+        return ip.teredo
+    if any(ip in prefix for prefix in _NAT64):
+        return (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF),)
+    return ()
+
+
+def globally_routable(ip: IPAddress) -> bool:
+    """`ipaddress`'s `is_global`, without multicast, reserved and unspecified addresses,
+    corrected by the IANA special-purpose registries (`_ALWAYS_GLOBAL`, `_NEVER_GLOBAL`);
+    an IPv6 address that embeds IPv4 addresses is judged by them."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded:
+            return all(globally_routable(v4) for v4 in embedded)
+    if any(ip in network for network in _ALWAYS_GLOBAL):
+        return True
+    if any(ip in network for network in _NEVER_GLOBAL):
+        return False
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
+
+
+def address_allowed(address: str | IPAddress, allowed: Iterable[Network]) -> bool:
+    """May `address` be fetched? Yes iff it is inside an `allow_networks` block (an
+    IPv4-mapped address also by its IPv4 address), or globally routable. The one decision
+    for IP-literal hosts, resolved names and every socket the checker connects."""
+    try:
+        ip = parse_address(address) if isinstance(address, str) else address
+    except ValueError:
+        return False  # not an address: never connect to what was not checked
+    candidates: list[IPAddress] = [ip]
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        candidates.append(ip.ipv4_mapped)
+    if any(c.version == n.version and c in n for c in candidates for n in allowed):
+        return True
+    return globally_routable(ip)
+
+
+def refused_message(address: str | IPAddress) -> str:
+    return f"{address}, which is not a globally routable address"
+
+
+class GuardedResolver(AbstractResolver):
+    """Resolves with `inner` (the system resolver by default), then refuses the host when
+    any address it resolves to is refused: a mix of public and private answers smells of
+    DNS rebinding. The connection goes only to the addresses checked here."""
+
+    def __init__(self, allowed: list[Network], inner: AbstractResolver | None = None) -> None:
         self._allowed = allowed
+        self._inner = inner or ThreadedResolver()
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
-        infos = await super().resolve(host, port, family)
-        kept = [i for i in infos if address_allowed(i["host"], self._allowed)]
-        if not kept:
-            raise RefusedAddress(f"{host} resolves to a private or loopback address")
-        return kept
+        infos = await self._inner.resolve(host, port, family)
+        for info in infos:
+            if not address_allowed(info["host"], self._allowed):
+                raise RefusedAddress(f"{host} resolves to {refused_message(info['host'])}")
+        return infos
+
+    async def close(self) -> None:
+        await self._inner.close()
 
 
 class Slots:
@@ -255,12 +348,15 @@ class Checker:
         repository: str = "",
         progress: Callable[[int, int], None] | None = None,
         host_times: Mapping[str, float] | None = None,
+        resolver: AbstractResolver | None = None,
     ) -> None:
         self.settings = settings
         self.host_times = dict(host_times or {})
         """Median answer seconds per host from earlier runs: early timeouts from the start."""
         self.user_agent = settings.user_agent or user_agent(repository)
         self.allowed = settings.networks()
+        self.resolver = resolver
+        """Resolves host names under the address policy; None: the system's (getaddrinfo)."""
         self.progress = progress
         self.stats = Stats()
         self._gates: dict[str, HostGate] = {}
@@ -283,9 +379,10 @@ class Checker:
         connector = aiohttp.TCPConnector(
             limit=s.concurrency,
             limit_per_host=0,  # per-host limits are ours (HostGate), keyed by host name
-            resolver=GuardedResolver(self.allowed),
+            resolver=GuardedResolver(self.allowed, self.resolver),
             ttl_dns_cache=300,
             enable_cleanup_closed=False,
+            **_socket_guard(self.allowed),
         )
         timeout = aiohttp.ClientTimeout(total=s.timeout, sock_connect=s.connect_timeout)
         headers = {"User-Agent": self.user_agent, "Accept": "*/*", "Accept-Encoding": "identity"}
@@ -480,12 +577,18 @@ class Checker:
         return gate
 
     def _check_literal(self, host: str) -> None:
-        try:
-            ipaddress.ip_address(host.strip("[]"))
-        except ValueError:
+        """Refuse an IP-literal host before anything is sent: aiohttp connects to a host it
+        takes for an address (its own test: a colon, or only digits and dots) without the
+        resolver. What it would take for one but is no canonical address (`127.1`,
+        `2130706433`: the system maps them onto an address) is refused too."""
+        if ":" not in host and not host.replace(".", "").isdigit():
             return
-        if not address_allowed(host.strip("[]"), self.allowed):
-            raise _Broken(f"{host} is a private or loopback address", refused=True)
+        try:
+            ip = parse_address(host)
+        except ValueError:
+            raise _Broken(f"{host} is not a canonical IP address", refused=True) from None
+        if not address_allowed(ip, self.allowed):
+            raise _Broken(f"{host} is not a globally routable address", refused=True)
 
     def _retry_limit(self, reason: str) -> int:
         if reason.startswith("timeout"):
@@ -504,6 +607,18 @@ class _Broken(Exception):
         super().__init__(detail)
         self.detail = detail
         self.refused = refused
+
+
+def _socket_guard(allowed: list[Network]) -> dict[str, Any]:
+    """The last line: every socket aiohttp connects is checked against the same policy."""
+
+    def guarded_socket(addr_info: tuple[Any, ...]) -> socket.socket:
+        family, type_, proto, _, address = addr_info
+        if not address_allowed(str(address[0]), allowed):
+            raise RefusedAddress(f"not connecting to {refused_message(address[0])}")
+        return socket.socket(family, type_, proto)
+
+    return {"socket_factory": guarded_socket}
 
 
 def _give_up(url: str, reason: str, attempts: int) -> Result:

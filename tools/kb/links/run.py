@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aiohttp.abc import AbstractResolver
+
 from kb.config import ConfigError, Settings
 from kb.diagnostics import Diagnostic, make, with_severity
 from kb.links.cache import LinkCache, fresh, load_cache, save_cache
@@ -116,7 +118,10 @@ def check_links(
     repository: str = "",
     progress: Callable[[int, int], None] | None = None,
     now: Callable[[], float] = time.time,
+    resolver: AbstractResolver | None = None,
 ) -> tuple[list[Diagnostic], LinkRun]:
+    """Check the occurrences' URLs (cached results when fresh) and diagnose them.
+    `resolver` resolves host names under the address policy (tests inject a fixed one)."""
     started = time.perf_counter()
     link_settings = settings.links
     run = LinkRun(occurrences=len(occurrences))
@@ -146,7 +151,11 @@ def check_links(
         # (every /slow/… of a site together, at the end) and stretch the run's tail.
         to_check.sort(key=lambda url: hashlib.blake2b(url.encode(), digest_size=8).digest())
         checker = Checker(
-            link_settings, repository=repository, progress=progress, host_times=cache.host_times
+            link_settings,
+            repository=repository,
+            progress=progress,
+            host_times=cache.host_times,
+            resolver=resolver,
         )
         checked_at = now()
         for url, result in checker.run(to_check, need_body & set(to_check)).items():

@@ -59,7 +59,7 @@ class LinkSettings:
     head_hostile: tuple[str, ...] = ("amazon.com", "linkedin.com", "x.com", "twitter.com")
     """Hosts (and their subdomains) that get GET at once: they answer HEAD wrongly."""
     allow_networks: tuple[str, ...] = ()
-    """CIDR blocks that may be fetched although private/loopback, e.g. "127.0.0.0/8"."""
+    """CIDR blocks that may be fetched although not globally routable, e.g. "127.0.0.0/8"."""
     status: dict[int, str] = field(default_factory=lambda: dict(DEFAULT_STATUS))
     """Status → class, over the defaults."""
     hosts: dict[str, dict[int, str]] = field(default_factory=dict)
