@@ -66,29 +66,44 @@
     skipLink: '跳到正文',
     externalLinkRel: 'noopener noreferrer',
 
-    copyCode: {
-      buttonText: '复制代码',
-      errorText: '复制失败',
-      successText: '已复制'
-    },
-
-    pagination: {
-      previousText: '上一页',
-      nextText: '下一页',
-      crossChapter: true,
-      crossChapterText: false
-    },
-
     latex: {
       inlineMath: [['$', '$'], ['\\(', '\\)']],
-      displayMath: [['$$', '$$']]
+      displayMath: [['$$', '$$']],
+      // KaTeX options (docsify-latex merges them into its own). Its equation references
+      // (\label, \eqref) need \htmlId and \href; nothing else a formula writes may become a
+      // link or an id: no \href to other pages or schemes, no ids outside "ktx-". Sizes
+      // (\rule, \kern) are capped so a formula cannot cover the page.
+      customOptions: {
+        trust: function (context) {
+          if (context.command === '\\htmlId') {
+            return /^ktx-[\w-]*$/.test(String(context.id));
+          }
+          if (context.command === '\\href') {
+            return context.protocol === '_relative' && /^#/.test(String(context.url));
+          }
+          return false;
+        },
+        maxSize: 10,
+        maxExpand: 1000
+      }
     },
 
     // Read by assets/kb-plugins.js.
     kb: {
       editUrl: typeof site.editUrl === 'string' ? site.editUrl : '',
       editText: '编辑此页',
-      home: HOME
+      home: HOME,
+      // kbCopyCode: the button on code blocks
+      copyText: '复制代码',
+      copiedText: '已复制',
+      copyFailedText: '复制失败',
+      // kbPagination: previous / next page in sidebar order
+      paginationLabel: '翻页',
+      previousText: '上一页',
+      nextText: '下一页',
+      // kbZoom: the full-viewport image preview
+      zoomLabel: '图片预览',
+      zoomCloseText: '关闭图片预览'
     },
 
     plugins: []

@@ -18,7 +18,11 @@ HOME = "/docs/"
 PAPER = "/docs/papers/bello-2019-cardiac-motion"
 METRICS = "/docs/notes/metrics"
 MATH = "/docs/notes/math"
+CNN = "/docs/notes/cnn"
+ESCAPING = "/docs/notes/escaping"
+REVIEW = "/docs/papers/multimodal-fusion-review"
 ANCHOR_ID = "精确率与召回率"
+ESCAPED_TITLE = "转义标题 <b>x</b> 示例"
 
 
 def sidebar_hrefs(site: Site) -> list[str]:
@@ -35,6 +39,18 @@ def label(site: Site, key: str) -> Locator:
     return group(site, key).locator(":scope > .kb-group-label")
 
 
+def pagination(site: Site) -> dict[str, tuple[str, str, str]]:
+    """The page's 上一页 / 下一页 links: rel -> (href, label, title)."""
+    return site.page.eval_on_selector_all(
+        "#main > nav.kb-pagination a",
+        """links => Object.fromEntries(links.map(a => [a.rel, [
+            a.getAttribute('href'),
+            a.querySelector('.kb-pagination-label').textContent,
+            a.querySelector('.kb-pagination-title').textContent,
+        ]]))""",
+    )
+
+
 def test_home_renders_with_sidebar(site: Site) -> None:
     site.goto()  # no hash at all
     site.wait_rendered(HOME)
@@ -43,7 +59,7 @@ def test_home_renders_with_sidebar(site: Site) -> None:
     expect(page.locator("#main h1")).to_have_text("MedAI Notes 医学 AI 笔记")
     expect(page.locator(".sidebar .app-name")).to_have_text("MedAI Notes 医学 AI 笔记")
     assert sidebar_hrefs(site)[0] == "#/docs/"
-    assert len(sidebar_hrefs(site)) == 6
+    assert len(sidebar_hrefs(site)) == 7
     expect(page.locator(".sidebar input[type=search]")).to_have_attribute("placeholder", "搜索")
     assert page.evaluate("window.KB_SITE.build") == site.build
     # The repo-root README is the developer README: never fetched, never shown.
@@ -67,6 +83,7 @@ def test_every_sidebar_link_opens_without_404(site: Site) -> None:
         "#/docs/notes/metrics",
         "#/docs/notes/math",
         "#/docs/notes/cnn",
+        "#/docs/notes/escaping",
     ]
     for href in hrefs:
         site.navigate(href[1:])
@@ -127,14 +144,81 @@ def test_katex_inline_and_display(site: Site) -> None:
 
 def test_image_loads_and_zooms(site: Site) -> None:
     site.open(MATH)
-    image = site.page.locator("#main img[alt='ROC 曲线示意图']")
+    page = site.page
+    image = page.locator("#main img[alt='ROC 曲线示意图']")
     expect(image).to_have_attribute("src", re.compile(r"docs/notes/img/roc\.svg$"))
     image.scroll_into_view_if_needed()
-    site.page.wait_for_function(
+    page.wait_for_function(
         "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
     )
+    assert image.evaluate("img => getComputedStyle(img).cursor") == "zoom-in"
+    assert image.get_attribute("tabindex") is None  # images are not made focusable
+
     image.click()
-    expect(site.page.locator(".medium-zoom-overlay")).to_be_visible()
+    overlay = page.locator(".kb-zoom")
+    expect(overlay).to_be_visible()
+    expect(overlay).to_have_attribute("role", "dialog")
+    expect(overlay).to_have_attribute("aria-modal", "true")
+    expect(overlay).to_have_attribute("aria-label", "图片预览")
+    large = overlay.locator("img.kb-zoom-image")
+    expect(large).to_have_attribute("src", image.evaluate("img => img.src"))
+    expect(large).to_have_attribute("alt", "ROC 曲线示意图")
+    assert large.evaluate("img => getComputedStyle(img).objectFit") == "contain"
+    box = large.bounding_box()
+    assert box is not None and box["height"] > 600  # shown large, not at its page size
+    assert overlay.evaluate("o => getComputedStyle(o).cursor") == "zoom-out"
+    # The close button is keyboard-reachable: it holds focus, and Tab keeps it there.
+    close = overlay.locator("button.kb-zoom-close")
+    expect(close).to_be_focused()
+    expect(close).to_have_attribute("aria-label", "关闭图片预览")
+    page.keyboard.press("Tab")
+    expect(close).to_be_focused()
+
+    # Escape closes it and focus returns to the image.
+    page.keyboard.press("Escape")
+    expect(overlay).to_have_count(0)
+    assert image.evaluate("img => document.activeElement === img")
+
+    # A click anywhere closes it too.
+    image.click()
+    expect(overlay).to_be_visible()
+    page.mouse.click(20, 20)
+    expect(overlay).to_have_count(0)
+    assert image.evaluate("img => document.activeElement === img")
+
+    # So does scrolling the page.
+    image.click()
+    expect(overlay).to_be_visible()
+    page.mouse.wheel(0, 300)
+    expect(overlay).to_have_count(0)
+
+    # Images marked no-zoom and images inside links are left alone.
+    no_zoom = page.locator("#main img[alt='ROC 曲线（不放大）']")
+    expect(no_zoom).to_have_attribute("data-no-zoom", "")
+    assert no_zoom.evaluate("img => getComputedStyle(img).cursor") != "zoom-in"
+    no_zoom.click()
+    page.wait_for_timeout(200)
+    expect(overlay).to_have_count(0)
+    linked = page.locator("#main a img[alt='ROC 曲线（链接）']")
+    linked.click()
+    site.wait_rendered(METRICS)
+    expect(overlay).to_have_count(0)
+    site.assert_clean()
+
+
+def test_zoom_respects_reduced_motion(site: Site) -> None:
+    site.page.emulate_media(reduced_motion="reduce")
+    site.open(MATH)
+    image = site.page.locator("#main img[alt='ROC 曲线示意图']")
+    image.click()
+    overlay = site.page.locator(".kb-zoom")
+    expect(overlay).to_be_visible()
+    names = overlay.evaluate(
+        "o => [o, o.querySelector('img')].map(e => getComputedStyle(e).animationName)"
+    )
+    assert names == ["none", "none"]
+    site.page.keyboard.press("Escape")
+    expect(overlay).to_have_count(0)
     site.assert_clean()
 
 
@@ -148,15 +232,158 @@ def test_code_highlight_and_copy_button(site: Site) -> None:
         assert block.locator(".token").count() > 0, f"{lang} block is not highlighted"
     assert main.locator('pre[data-lang="python"] .token.keyword').count() >= 3
     expect(main.locator('pre[data-lang="bash"] code')).to_contain_text('echo "$HOME 下的费用是 $5"')
-    buttons = main.locator(".docsify-copy-code-button")
+    buttons = main.locator("pre > button.kb-copy")
     expect(buttons).to_have_count(4)
-    expect(buttons.first.locator(".label")).to_have_text("复制代码")
+    expect(buttons.first).to_have_text("复制代码")
+    expect(buttons.first).to_have_attribute("type", "button")
+    expect(buttons.first).to_have_attribute("aria-label", "复制代码（python）")
     block = main.locator('pre[data-lang="python"]')
+    button = block.locator(".kb-copy")
+    # Hidden until the block is hovered; then it takes the language label's place.
+    assert button.evaluate("b => getComputedStyle(b).opacity") == "0"
     block.hover()
-    block.locator(".docsify-copy-code-button").click()
-    expect(block.locator(".docsify-copy-code-button")).to_have_class(re.compile(r"\bsuccess\b"))
-    clipboard = site.page.evaluate("navigator.clipboard.readText()")
+    page = site.page
+    page.wait_for_function("b => getComputedStyle(b).opacity === '1'", arg=button.element_handle())
+    page.wait_for_function(  # the language label gave way
+        "pre => getComputedStyle(pre, '::after').opacity === '0'", arg=block.element_handle()
+    )
+    button.click()
+    expect(button).to_have_class(re.compile(r"\bkb-copied\b"))
+    expect(button).to_have_text("已复制")
+    clipboard = page.evaluate("navigator.clipboard.readText()")
+    assert clipboard.startswith("from sklearn.metrics import f1_score")
     assert "def evaluate(y_true, y_pred):" in clipboard
+    assert "复制代码" not in clipboard and "已复制" not in clipboard
+    # After about 2 s the button is back to its label.
+    expect(button).not_to_have_class(re.compile(r"\bkb-copied\b"), timeout=4000)
+    expect(button).to_have_text("复制代码")
+    site.assert_clean()
+
+
+def test_copy_button_falls_back_to_exec_command(site: Site) -> None:
+    # Without the async clipboard API the button copies through a selected textarea.
+    site.page.add_init_script(
+        "Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined});"
+        "window.__kbCopied = [];"
+        "document.execCommand = function (cmd) {"
+        " const t = document.querySelector('textarea.kb-copy-buffer');"
+        " window.__kbCopied.push([cmd, t.value.slice(t.selectionStart, t.selectionEnd)]);"
+        " return true; };"
+    )
+    site.open(METRICS)
+    block = site.page.locator('#main pre[data-lang="yaml"]')
+    block.hover()
+    button = block.locator(".kb-copy")
+    button.click()
+    expect(button).to_have_class(re.compile(r"\bkb-copied\b"))
+    copied = site.page.evaluate("window.__kbCopied")
+    assert copied == [["copy", "metrics: [accuracy, f1]\nthreshold: 0.5"]]
+    expect(site.page.locator("textarea")).to_have_count(0)  # the buffer is gone again
+    site.assert_clean()
+
+
+def test_copy_button_reports_failure(site: Site) -> None:
+    site.page.add_init_script(
+        "Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined});"
+        "document.execCommand = () => false;"
+    )
+    site.open(METRICS)
+    block = site.page.locator('#main pre[data-lang="json"]')
+    block.hover()
+    button = block.locator(".kb-copy")
+    button.click()
+    expect(button).to_have_text("复制失败")
+    expect(button).not_to_have_class(re.compile(r"\bkb-copied\b"))
+    site.assert_clean()
+
+
+def test_pagination_links_neighbours_in_sidebar_order(site: Site) -> None:
+    site.open(PAPER)
+    nav = site.page.locator("#main > nav.kb-pagination")
+    expect(nav).to_have_count(1)
+    expect(nav).to_have_attribute("aria-label", "翻页")
+    assert pagination(site) == {
+        "prev": ["#/docs/", "上一页", "首页"],
+        "next": [
+            "#/docs/papers/multimodal-fusion-review",
+            "下一页",
+            "多模态数据融合发现肿瘤标志物",
+        ],
+    }
+    # It is the last thing on the page, after the edit link.
+    order = site.page.eval_on_selector(
+        "#main", "m => [...m.children].slice(-2).map(e => e.className)"
+    )
+    assert order == ["kb-edit-link", "kb-pagination"]
+    # The label is small and muted, the title larger.
+    sizes = nav.locator("a").first.evaluate(
+        "a => ['.kb-pagination-label', '.kb-pagination-title'].map("
+        "s => parseFloat(getComputedStyle(a.querySelector(s)).fontSize))"
+    )
+    assert sizes[0] < sizes[1]
+    site.assert_clean()
+
+
+def test_pagination_follows_the_sidebar_across_groups(site: Site) -> None:
+    site.open(HOME)
+    # The home page has only a next link.
+    assert pagination(site) == {
+        "next": ["#/docs/papers/bello-2019-cardiac-motion", "下一页", "心脏运动分析预测生存"],
+    }
+    expected = sidebar_hrefs(site)
+    # Walk the whole sidebar through 下一页: from one group into the next, to the last page.
+    visited = ["#/docs/"]
+    next_link = site.page.locator("#main .kb-pagination a[rel=next]")
+    while next_link.count():
+        href = next_link.get_attribute("href") or ""
+        next_link.locator(".kb-pagination-title").click()
+        site.wait_rendered(href[1:])
+        visited.append(href)
+        assert len(visited) <= len(expected)
+    assert visited == expected
+    # The last page has only a previous link.
+    assert list(pagination(site)) == ["prev"]
+    # From the review (the last page of 论文精读) the next page is the first of 算法笔记.
+    site.navigate(REVIEW)
+    links = pagination(site)
+    assert links["prev"][0] == f"#{PAPER}"
+    assert links["next"] == [f"#{METRICS}", "下一页", "分类评价指标"]
+    site.assert_clean()
+
+
+def test_pagination_shows_html_in_titles_as_text(site: Site) -> None:
+    site.open(CNN)
+    nav = site.page.locator("#main .kb-pagination")
+    assert pagination(site)["next"] == [f"#{ESCAPING}", "下一页", ESCAPED_TITLE]
+    expect(nav.locator("b")).to_have_count(0)
+    expect(nav.locator("a[rel=next]")).to_contain_text(ESCAPED_TITLE)
+    # On the page itself, the previous link goes back; the sidebar shows the title as text too.
+    nav.locator("a[rel=next]").click()
+    site.wait_rendered(ESCAPING)
+    assert pagination(site) == {"prev": [f"#{CNN}", "上一页", "卷积神经网络入门"]}
+    expect(site.page.locator(".sidebar-nav b")).to_have_count(0)
+    expect(site.page.locator("#main h1")).to_have_text(ESCAPED_TITLE)
+    site.assert_clean()
+
+
+def test_pagination_left_out_where_the_page_is_not_in_the_sidebar(site: Site) -> None:
+    site.open("/docs/no-such-page")
+    expect(site.page.locator("#main h1")).to_have_text("页面不存在（404）")
+    expect(site.page.locator(".kb-pagination")).to_have_count(0)
+    site.failed_responses.clear()  # the missing page itself (see test_missing_route_...)
+    site.console_errors.clear()
+    site.assert_clean()
+
+
+def test_pagination_stacks_on_phones(mobile_site: Site) -> None:
+    site = mobile_site
+    site.open(MATH)
+    links = site.page.locator("#main .kb-pagination a")
+    expect(links).to_have_count(2)
+    prev_box, next_box = links.nth(0).bounding_box(), links.nth(1).bounding_box()
+    assert prev_box is not None and next_box is not None
+    assert next_box["y"] >= prev_box["y"] + prev_box["height"]  # one above the other
+    assert site.page.evaluate("document.documentElement.scrollWidth") <= 375
     site.assert_clean()
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from kb.policy import POLICY_SCRIPT, render_policy_script
 from kb.writer import write_if_changed
 
 FIX = "run `npm ci` (or ./dev serve)"
@@ -51,18 +52,13 @@ ASSETS: tuple[Asset, ...] = (
     Asset("docsify", "dist/docsify.min.js", "docsify/docsify.min.js"),
     Asset("docsify", "dist/themes/core.min.css", "docsify/themes/core.min.css"),
     Asset("docsify", "dist/plugins/front-matter.min.js", "docsify/plugins/front-matter.min.js"),
-    Asset("docsify", "dist/plugins/zoom-image.min.js", "docsify/plugins/zoom-image.min.js"),
     Asset("katex", "dist/katex.min.js", "katex/katex.min.js"),
     Asset("katex", "dist/katex.min.css", "katex/katex.min.css"),
     # Browsers that run docsify 5 all take the first (woff2) source of each @font-face.
     Asset("katex", "dist/fonts/*.woff2", "katex/fonts/"),
     Asset("docsify-latex", "dist/docsify-latex.min.js", "plugins/docsify-latex.min.js"),
-    Asset("docsify-copy-code", "dist/docsify-copy-code.min.js", "plugins/docsify-copy-code.min.js"),
-    Asset(
-        "docsify-pagination",
-        "dist/docsify-pagination.min.js",
-        "plugins/docsify-pagination.min.js",
-    ),
+    # The browser wall: every piece of HTML the site inserts is sanitized (assets/kb-sanitize.js).
+    Asset("dompurify", "dist/purify.min.js", "dompurify/purify.min.js"),
     Asset("prismjs", "components/prism-python.min.js", "prism/prism-python.min.js"),
     Asset("prismjs", "components/prism-bash.min.js", "prism/prism-bash.min.js"),
     Asset("prismjs", "components/prism-yaml.min.js", "prism/prism-yaml.min.js"),
@@ -71,8 +67,7 @@ ASSETS: tuple[Asset, ...] = (
     Asset("docsify", "LICENSE", "licenses/docsify.txt"),
     Asset("katex", "LICENSE", "licenses/katex.txt"),
     Asset("docsify-latex", "LICENSE", "licenses/docsify-latex.txt"),
-    Asset("docsify-copy-code", "LICENSE", "licenses/docsify-copy-code.txt"),
-    Asset("docsify-pagination", "license", "licenses/docsify-pagination.txt"),
+    Asset("dompurify", "LICENSE", "licenses/dompurify.txt"),
     Asset("prismjs", "LICENSE", "licenses/prismjs.txt"),
 )
 """Everything index.html needs from node_modules, and nothing else."""
@@ -82,8 +77,13 @@ SEARCH_INDEX_FILE = "search-index.json"
 """Written by `kb build` (kb.search), not copied from node_modules: kept here."""
 
 
-def vendor_assets(node_modules: Path, vendor_dir: Path, site_info: Mapping[str, str]) -> list[str]:
-    """Copy the pinned front-end files into vendor_dir.
+def vendor_assets(
+    node_modules: Path,
+    vendor_dir: Path,
+    site_info: Mapping[str, str],
+    iframe_hosts: Sequence[str] = (),
+) -> list[str]:
+    """Copy the pinned front-end files into vendor_dir, with the site info and HTML policy.
 
     Returns the vendor-relative paths written; unchanged files are not rewritten. Raises
     :class:`AssetError` when node_modules is missing a file or does not match package.json.
@@ -91,6 +91,7 @@ def vendor_assets(node_modules: Path, vendor_dir: Path, site_info: Mapping[str, 
     pins = _read_pins(node_modules.parent / "package.json")
     files = dict(_collect(node_modules, pins))
     files[SITE_INFO_FILE] = render_site_info(site_info)
+    files[POLICY_SCRIPT] = render_policy_script(iframe_hosts)
     written = [
         rel for rel, data in sorted(files.items()) if _write_if_changed(vendor_dir, rel, data)
     ]

@@ -1,0 +1,501 @@
+/*
+ * MedAI Notes: the browser wall. Every piece of HTML the site inserts is sanitized here,
+ * with DOMPurify (the browser's own parser, so no parser differential) and the site's
+ * HTML policy (window.KB_POLICY, written by kb from tools/kb/data/html-policy.json: the same
+ * file `kb check` judges pages by).
+ *
+ *   content   page HTML after every docsify plugin (afterEach, registered last), the sidebar
+ *             and cover docsify compiles, the heading docsify adds (autoHeader)
+ *   toc       the table of contents docsify builds from a page's headings
+ *   katex     what KaTeX writes for a formula (katex.renderToString is wrapped)
+ *   chrome    the last net: a Trusted Types default policy that every innerHTML,
+ *             outerHTML, insertAdjacentHTML, DOMParser and srcdoc assignment on the page
+ *             goes through (the CSP in index.html makes Trusted Types mandatory). Browsers
+ *             without Trusted Types get the same net by wrapping those setters.
+ *
+ * If DOMPurify or the policy did not load, nothing is rendered (fail closed).
+ *
+ * Plain ES2017, no build step, no inline code (the page runs under a strict CSP).
+ */
+(function () {
+  'use strict';
+
+  var policy = window.KB_POLICY;
+  var factory = window.DOMPurify;
+  var MAX_LOG = 500;
+  var NS = {
+    'http://www.w3.org/1998/Math/MathML': 'math:',
+    'http://www.w3.org/2000/svg': 'svg:'
+  };
+
+  // What the wall removed, for tests and the curious (bounded).
+  var wall = { ok: false, removed: [] };
+  window.KB_WALL = wall;
+
+  function note(profile, what) {
+    if (wall.removed.length < MAX_LOG) {
+      what.profile = profile;
+      wall.removed.push(what);
+    }
+  }
+
+  /* ---------- the policy, compiled ---------- */
+
+  function lower(list) {
+    return (list || []).map(function (item) {
+      return String(item).toLowerCase();
+    });
+  }
+
+  function compile(name, seen) {
+    var spec = policy.profiles[name];
+    var profile = {
+      name: name,
+      attributes: new Set(),
+      elements: new Map(),
+      values: new Map(),
+      urls: new Map(),
+      classes: new Set(),
+      classPatterns: [],
+      styles: new Map(),
+      reservedIdsAllowed: Boolean(spec.allow_reserved_ids)
+    };
+    seen = seen || [];
+    (spec.extends || []).forEach(function (base) {
+      if (seen.indexOf(base) === -1) {
+        merge(profile, compile(base, seen.concat([name])));
+      }
+    });
+    lower(spec.attributes).forEach(function (attr) {
+      profile.attributes.add(attr);
+    });
+    Object.keys(spec.elements || {}).forEach(function (key) {
+      var attrs = profile.elements.get(key.toLowerCase()) || new Set();
+      lower(spec.elements[key]).forEach(function (attr) {
+        attrs.add(attr);
+      });
+      profile.elements.set(key.toLowerCase(), attrs);
+    });
+    Object.keys(spec.values || {}).forEach(function (key) {
+      profile.values.set(key.toLowerCase(), new RegExp(spec.values[key]));
+    });
+    Object.keys(spec.urls || {}).forEach(function (key) {
+      profile.urls.set(key.toLowerCase(), spec.urls[key]);
+    });
+    (spec.classes || []).forEach(function (cls) {
+      profile.classes.add(cls);
+    });
+    (spec.class_patterns || []).forEach(function (pattern) {
+      profile.classPatterns.push(new RegExp(pattern));
+    });
+    Object.keys(spec.styles || {}).forEach(function (key) {
+      var rules = profile.styles.get(key.toLowerCase()) || new Map();
+      Object.keys(spec.styles[key]).forEach(function (prop) {
+        rules.set(prop, new RegExp(spec.styles[key][prop]));
+      });
+      profile.styles.set(key.toLowerCase(), rules);
+    });
+    return profile;
+  }
+
+  function merge(into, from) {
+    from.attributes.forEach(function (attr) {
+      into.attributes.add(attr);
+    });
+    from.elements.forEach(function (attrs, key) {
+      var mine = into.elements.get(key) || new Set();
+      attrs.forEach(function (attr) {
+        mine.add(attr);
+      });
+      into.elements.set(key, mine);
+    });
+    from.values.forEach(function (value, key) {
+      into.values.set(key, value);
+    });
+    from.urls.forEach(function (value, key) {
+      into.urls.set(key, value);
+    });
+    from.classes.forEach(function (cls) {
+      into.classes.add(cls);
+    });
+    into.classPatterns = into.classPatterns.concat(from.classPatterns);
+    from.styles.forEach(function (rules, key) {
+      var mine = into.styles.get(key) || new Map();
+      rules.forEach(function (rule, prop) {
+        mine.set(prop, rule);
+      });
+      into.styles.set(key, mine);
+    });
+    into.reservedIdsAllowed = into.reservedIdsAllowed || from.reservedIdsAllowed;
+  }
+
+  function keyOf(node) {
+    return (NS[node.namespaceURI] || '') + String(node.localName || '').toLowerCase();
+  }
+
+  /* ---------- attribute values ---------- */
+
+  var SCHEME = /^([a-z][a-z0-9+.-]*):/i;
+  var frameHosts = new Set(lower((window.KB_POLICY && window.KB_POLICY.iframe_hosts) || []));
+  var dataImages = new Set(lower(policy && policy.data_images));
+
+  // As the URL parser sees it: surrounding C0 controls and spaces dropped, tabs and
+  // newlines removed anywhere.
+  function urlText(value) {
+    return String(value)
+      .replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '')
+      .replace(/[\t\n\r]/g, '');
+  }
+
+  function urlAllowed(kind, value, key) {
+    var url = urlText(value);
+    var scheme = SCHEME.exec(url);
+    scheme = scheme ? scheme[1].toLowerCase() : '';
+    if (kind === 'link') {
+      return !scheme || scheme === 'http' || scheme === 'https' || scheme === 'mailto';
+    }
+    if (kind === 'resource') {
+      if (!scheme) {
+        return !/^[\\/][\\/]/.test(url); // //host and \\host leave the site
+      }
+      var data = /^data:([a-z]+\/[a-z0-9.+-]+)[;,]/i.exec(url);
+      return key === 'img' && scheme === 'data' && Boolean(data) && dataImages.has(data[1].toLowerCase());
+    }
+    if (kind === 'frame') {
+      try {
+        var parsed = new URL(url);
+        return (
+          parsed.protocol === 'https:' &&
+          !parsed.username &&
+          !parsed.password &&
+          frameHosts.has(parsed.hostname.toLowerCase())
+        );
+      } catch (error) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  function classesAllowed(profile, value) {
+    return String(value)
+      .split(/[\t\n\f\r ]+/)
+      .filter(function (cls) {
+        return (
+          cls &&
+          (profile.classes.has(cls) ||
+            profile.classPatterns.some(function (pattern) {
+              return pattern.test(cls);
+            }))
+        );
+      });
+  }
+
+  // A deliberately small CSS grammar: `name: value` pairs of letters, digits, `#.%(),-` and
+  // spaces. Escapes, comments, strings, url() and !important never match, so what is kept
+  // here reads the same to the browser's CSS parser.
+  var DECLARATION = /^\s*([a-zA-Z-]+)\s*:\s*([#0-9a-zA-Z.%(), -]*?)\s*$/;
+
+  function stylesAllowed(profile, key, value) {
+    var rules = profile.styles.get(key);
+    var any = profile.styles.get('*');
+    if (!rules && !any) {
+      return [];
+    }
+    return String(value)
+      .split(';')
+      .filter(function (part) {
+        return part.trim();
+      })
+      .map(function (part) {
+        var match = DECLARATION.exec(part);
+        if (!match) {
+          return null;
+        }
+        var prop = match[1].toLowerCase();
+        var text = match[2].replace(/\s+/g, ' ').toLowerCase();
+        var rule = (rules && rules.get(prop)) || (any && any.get(prop));
+        return rule && rule.test(text) ? prop + ': ' + text : null;
+      })
+      .filter(Boolean);
+  }
+
+  function idAllowed(profile, value) {
+    if (profile.reservedIdsAllowed) {
+      return true;
+    }
+    var id = String(value);
+    return (
+      policy.reserved_ids.indexOf(id) === -1 &&
+      !policy.reserved_id_prefixes.some(function (prefix) {
+        return id.indexOf(prefix) === 0;
+      })
+    );
+  }
+
+  /* ---------- one DOMPurify instance per profile ---------- */
+
+  // DOMPurify reports the document wrapper it parses into; that is not content.
+  var WRAPPERS = { html: true, head: true, body: true };
+  var ttPolicy = null; // identity policy DOMPurify parses with; never leaves this closure
+
+  function makeSanitizer(name) {
+    var profile = compile(name);
+    var purify = factory(window);
+    var tags = [];
+    var attrs = new Set();
+    profile.elements.forEach(function (elementAttrs, key) {
+      tags.push(key.replace(/^(svg|math):/, ''));
+      elementAttrs.forEach(function (attr) {
+        attrs.add(attr);
+      });
+    });
+    profile.attributes.forEach(function (attr) {
+      attrs.add(attr);
+    });
+    var config = {
+      ALLOWED_TAGS: tags,
+      ALLOWED_ATTR: Array.from(attrs),
+      ALLOW_DATA_ATTR: false,
+      ALLOW_ARIA_ATTR: false,
+      ALLOW_UNKNOWN_PROTOCOLS: false,
+      KEEP_CONTENT: true,
+      RETURN_TRUSTED_TYPE: false,
+      TRUSTED_TYPES_POLICY: ttPolicy || null
+    };
+
+    purify.addHook('uponSanitizeElement', function (node, data) {
+      if (node.nodeType !== 1) {
+        return;
+      }
+      var key = keyOf(node);
+      var drop = !profile.elements.has(key) && profile.elements.has(data.tagName);
+      if (!drop && key === 'iframe') {
+        drop = !urlAllowed('frame', node.getAttribute('src') || '', key);
+      }
+      if (!drop && key === 'input') {
+        drop = String(node.getAttribute('type') || '').toLowerCase() !== 'checkbox';
+      }
+      if (drop && node.parentNode) {
+        note(name, { element: key });
+        node.parentNode.removeChild(node);
+      }
+    });
+
+    purify.addHook('uponSanitizeAttribute', function (node, data) {
+      var key = keyOf(node);
+      var attr = data.attrName;
+      var value = data.attrValue;
+      var own = profile.elements.get(key);
+      var keep = profile.attributes.has(attr) || Boolean(own && own.has(attr));
+      var rule = keep && (profile.values.get(key + ' ' + attr) || profile.values.get('* ' + attr));
+      if (rule && !rule.test(value)) {
+        keep = false;
+      }
+      var kind = keep && profile.urls.get(key + ' ' + attr);
+      if (kind && !urlAllowed(kind, value, key)) {
+        keep = false;
+      }
+      if (keep && attr === 'id' && !idAllowed(profile, value)) {
+        keep = false;
+      }
+      var dropped = false; // a whole attribute that goes is in DOMPurify's own list
+      if (keep && attr === 'class') {
+        var kept = classesAllowed(profile, value);
+        dropped = kept.length < value.split(/[\t\n\f\r ]+/).filter(Boolean).length;
+        keep = kept.length > 0;
+        data.attrValue = kept.join(' ');
+      }
+      if (keep && attr === 'style') {
+        var declarations = stylesAllowed(profile, key, value);
+        dropped = declarations.length < value.split(';').filter(function (part) {
+          return part.trim();
+        }).length;
+        keep = declarations.length > 0;
+        data.attrValue = declarations.join('; ');
+      }
+      if (dropped) {
+        note(name, { element: key, attribute: attr, value: String(value).slice(0, 200) });
+      }
+      data.keepAttr = keep;
+    });
+
+    // A link that opens a new tab never hands the reader's tab to the page it opens.
+    purify.addHook('afterSanitizeAttributes', function (node) {
+      if (node.nodeType === 1 && node.getAttribute('target') === '_blank') {
+        node.setAttribute('rel', 'noopener noreferrer');
+      }
+    });
+
+    return function sanitize(html) {
+      var clean = purify.sanitize(String(html == null ? '' : html), config);
+      purify.removed.forEach(function (item) {
+        if (item.attribute) {
+          note(name, { element: item.from ? keyOf(item.from) : '', attribute: item.attribute.name });
+        } else if (item.element && item.element.nodeType === 1 && !WRAPPERS[keyOf(item.element)]) {
+          note(name, { element: keyOf(item.element) });
+        }
+      });
+      return clean;
+    };
+  }
+
+  /* ---------- fail closed ---------- */
+
+  if (!policy || !policy.profiles || typeof factory !== 'function' || !factory.isSupported) {
+    wall.error = 'the HTML sanitizer did not load';
+    var nothing = function () {
+      return '';
+    };
+    if (window.trustedTypes && window.trustedTypes.createPolicy) {
+      window.trustedTypes.createPolicy('default', { createHTML: nothing });
+    }
+    window.KB_SANITIZE = { content: nothing, toc: nothing, katex: nothing, chrome: nothing };
+    return;
+  }
+
+  if (window.trustedTypes && window.trustedTypes.createPolicy) {
+    ttPolicy = window.trustedTypes.createPolicy('kb-purify', {
+      createHTML: function (html) {
+        return html;
+      },
+      createScriptURL: function () {
+        throw new TypeError('kb-purify creates no script URLs');
+      }
+    });
+  }
+
+  var sanitize = {
+    content: makeSanitizer('content'),
+    toc: makeSanitizer('toc'),
+    katex: makeSanitizer('katex'),
+    chrome: makeSanitizer('chrome')
+  };
+  window.KB_SANITIZE = sanitize;
+
+  /* ---------- the last net: every HTML sink ---------- */
+
+  function sameOrigin(url) {
+    try {
+      return new URL(String(url), window.location.href).origin === window.location.origin;
+    } catch (error) {
+      return false;
+    }
+  }
+
+  if (window.trustedTypes && window.trustedTypes.createPolicy) {
+    // No createScript: strings never become script (eval, setTimeout(string), handlers).
+    window.trustedTypes.createPolicy('default', {
+      createHTML: function (html) {
+        return sanitize.chrome(html);
+      },
+      createScriptURL: function (url) {
+        if (!sameOrigin(url)) {
+          throw new TypeError('script from another origin refused: ' + url);
+        }
+        return url;
+      }
+    });
+  } else {
+    wrapSinks(sanitize.chrome);
+  }
+
+  // Without Trusted Types, the same net by wrapping the setters HTML goes through.
+  function wrapSinks(clean) {
+    [
+      [Element.prototype, 'innerHTML'],
+      [Element.prototype, 'outerHTML'],
+      [ShadowRoot.prototype, 'innerHTML']
+    ].forEach(function (pair) {
+      var descriptor = Object.getOwnPropertyDescriptor(pair[0], pair[1]);
+      if (!descriptor || !descriptor.set) {
+        return;
+      }
+      Object.defineProperty(pair[0], pair[1], {
+        configurable: false,
+        enumerable: descriptor.enumerable,
+        get: descriptor.get,
+        set: function (html) {
+          descriptor.set.call(this, clean(html));
+        }
+      });
+    });
+    var insert = Element.prototype.insertAdjacentHTML;
+    Element.prototype.insertAdjacentHTML = function (where, html) {
+      return insert.call(this, where, clean(html));
+    };
+    var fragment = Range.prototype.createContextualFragment;
+    Range.prototype.createContextualFragment = function (html) {
+      return fragment.call(this, clean(html));
+    };
+    var write = Document.prototype.write;
+    Document.prototype.write = function () {
+      return write.call(this, clean(Array.prototype.join.call(arguments, '')));
+    };
+    Document.prototype.writeln = function () {
+      return write.call(this, clean(Array.prototype.join.call(arguments, '')) + '\n');
+    };
+    var srcdoc = Object.getOwnPropertyDescriptor(HTMLIFrameElement.prototype, 'srcdoc');
+    if (srcdoc && srcdoc.set) {
+      Object.defineProperty(HTMLIFrameElement.prototype, 'srcdoc', {
+        configurable: false,
+        get: srcdoc.get,
+        set: function () {}
+      });
+    }
+  }
+
+  /* ---------- docsify: every content path ---------- */
+
+  function wrapKatex() {
+    var katex = window.katex;
+    if (katex && typeof katex.renderToString === 'function' && !katex.renderToString.kbWall) {
+      var render = katex.renderToString;
+      katex.renderToString = function () {
+        return sanitize.katex(render.apply(katex, arguments));
+      };
+      katex.renderToString.kbWall = true;
+    }
+  }
+
+  function wrapCompiler(compiler) {
+    ['sidebar', 'cover', 'header'].forEach(function (method) {
+      var original = compiler[method];
+      if (typeof original === 'function') {
+        compiler[method] = function () {
+          return sanitize.content(original.apply(compiler, arguments));
+        };
+      }
+    });
+    var subSidebar = compiler.subSidebar;
+    if (typeof subSidebar === 'function') {
+      compiler.subSidebar = function () {
+        return sanitize.toc(subSidebar.apply(compiler, arguments));
+      };
+    }
+  }
+
+  function kbWall(hook, vm) {
+    hook.mounted(function () {
+      if (vm.compiler) {
+        wrapCompiler(vm.compiler);
+      }
+      wrapKatex();
+    });
+    // Registered last (see below): it sees the page after every other plugin.
+    hook.afterEach(function (html) {
+      return sanitize.content(html);
+    });
+  }
+
+  // All scripts have run by DOMContentLoaded; this listener was added before docsify's, so
+  // the wall joins the plugin list last, after every plugin that rewrites page HTML.
+  document.addEventListener('DOMContentLoaded', function () {
+    var config = window.$docsify || {};
+    config.plugins = (config.plugins || []).concat([kbWall]);
+    window.$docsify = config;
+    wrapKatex();
+  });
+
+  wall.ok = true;
+})();
