@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from kb import cli
+from kb.config import ConfigError, load_settings
 from kb.diagnostics import Diagnostic
+from kb.policy import render_csp, with_csp
 
 REPO = Path(__file__).resolve().parents[1]
 TESTS = REPO / "tests"
@@ -53,7 +55,22 @@ def make_site(
         path.parent.mkdir(parents=True, exist_ok=True)
         data = content if isinstance(content, bytes) else content.encode("utf-8")
         path.write_bytes(data)
+    if "index.html" not in files:
+        add_runtime(root)
     return root
+
+
+def add_runtime(root: Path) -> None:
+    """Give a test site the repository's docsify page: index.html (with the CSP kb writes
+    for this site's settings) and assets/. kb renders pages with it (the HTML gate)."""
+    try:
+        hosts = load_settings(root).iframe_hosts
+    except ConfigError:
+        hosts = ()  # a test of bad settings: kb stops before it looks at index.html
+    index = (REPO / "index.html").read_text(encoding="utf-8")
+    (root / "index.html").write_text(with_csp(index, render_csp(hosts)), encoding="utf-8")
+    if not (root / "assets").exists():
+        shutil.copytree(REPO / "assets", root / "assets")
 
 
 def copy_site(scenario: str, tmp_path: Path) -> Path:
@@ -64,6 +81,7 @@ def copy_site(scenario: str, tmp_path: Path) -> Path:
     if not vocabulary.exists():
         vocabulary.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(VOCABULARY, vocabulary)
+    add_runtime(root)
     return root
 
 

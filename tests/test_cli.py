@@ -282,13 +282,13 @@ def test_odd_pages_give_clear_diagnostics(
     assert found == expected
 
 
-def test_a_5_mb_page_completes_with_md504(site: SiteBuilder, kb: KbRunner) -> None:
+def test_a_5_mb_page_is_refused_unread_with_md504(site: SiteBuilder, kb: KbRunner) -> None:
     paragraph = "这是一段很长的正文，用来测试一个很大的页面。" * 20 + "\n\n"
     body = paragraph * (5 * 1024 * 1024 // len(paragraph.encode()) + 1)
     root = site(_files({"docs/n/big.md": _note("大页面", body)}))
     kb(root, "sidebar")
     code, out, _ = kb(root, "check", "--format", "json")
-    assert code == 0
+    assert code == 2
     assert _codes(out) == [("docs/n/big.md", 0, "MD504")]
 
 

@@ -27,7 +27,7 @@ BASE = {
         "## C++ vs. Java & Python!\n\n## 数据集\n\n## 数据集\n\n## Δ 变化\n\n## Überblick\n", "目标"
     ),
     "docs/notes/draft.md": _note("", "草稿", "draft: true\n"),
-    "docs/_media/ok.png": b"\x89PNG",
+    "docs/_media/ok.png": b"\x89PNG\r\n\x1a\n",
     "README.md": "# repo\n",
 }
 

@@ -9,11 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb.checks.duplicates import check_duplicates
+from kb.checks.files import check_files
 from kb.checks.links import check_links
+from kb.checks.rendered import check_rendered
 from kb.diagnostics import Diagnostic, make, with_severity
+from kb.policy import find_csp, render_csp, with_csp
 from kb.render.regions import find_regions
 from kb.render.sidebar import HEADER, render_sidebar
 from kb.render.tables import expected_regions, validate_data_table
+from kb.runtime import INDEX_FILE
 from kb.site import Site
 from kb.writer import TextStyle, encode, read_text, write_if_changed
 from kb.yamlio import parse_yaml
@@ -58,6 +62,39 @@ def plan_sidebar(site: Site) -> FileChange | None:
             "move your hand-written sidebar away, then run kb sidebar"
         )
     return FileChange(file, old, new, TextStyle())
+
+
+def plan_generated(site: Site) -> tuple[list[FileChange], list[Diagnostic]]:
+    """Every generated-file change a build would write (sidebar, tables, the CSP of
+    index.html), and problems found while planning them."""
+    changes, problems = plan_tables(site)
+    csp, csp_problems = plan_csp(site)
+    sidebar = plan_sidebar(site)
+    planned = [c for c in (sidebar, csp) if c is not None]
+    return [*planned, *changes], [*problems, *csp_problems]
+
+
+def plan_csp(site: Site) -> tuple[FileChange | None, list[Diagnostic]]:
+    """The Content-Security-Policy of index.html, when it differs from what kb writes (its
+    frame-src follows `iframe_hosts`); a missing CSP is reported, never added."""
+    path = site.settings.path(INDEX_FILE)
+    if INDEX_FILE not in site.files:
+        return None, []
+    old, style = read_text(path)
+    current = find_csp(old)
+    if current is None:
+        return None, [
+            make(
+                "SEC614",
+                INDEX_FILE,
+                0,
+                "index.html has no Content-Security-Policy <meta>",
+                hint='add <meta http-equiv="Content-Security-Policy" content=""> to its <head>, '
+                "then run `kb build`",
+            )
+        ]
+    new = with_csp(old, render_csp(site.settings.iframe_hosts))
+    return (None if new == old else FileChange(INDEX_FILE, old, new, style)), []
 
 
 def plan_tables(site: Site) -> tuple[list[FileChange], list[Diagnostic]]:
@@ -114,6 +151,8 @@ def run_checks(
     found.extend(check_links(site))
     found.extend(check_duplicates(site))
     found.extend(_check_data_files(site))
+    found.extend(check_files(site))
+    found.extend(check_rendered(site))
     for change in pending:
         found.append(_stale(site, change))
     return finalize(found, site.settings.severity)
@@ -122,6 +161,15 @@ def run_checks(
 def _stale(site: Site, change: FileChange) -> Diagnostic:
     if change.file == site.settings.sidebar:
         return make("SB301", change.file, 0, "sidebar is out of date", hint="run `kb sidebar`")
+    if change.file == INDEX_FILE:
+        csp = find_csp(change.old)
+        return make(
+            "SEC614",
+            change.file,
+            csp[1] if csp else 0,
+            "the Content-Security-Policy differs from the one kb writes for this site",
+            hint="run `kb build`",
+        )
     first = _first_changed_line(change)
     return make(
         "TBL401", change.file, first, "generated table is out of date", hint="run `kb tables`"

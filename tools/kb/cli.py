@@ -11,10 +11,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kb import __version__
-from kb.build import FileChange, GeneratorError, apply, plan_sidebar, plan_tables, run_checks
+from kb.assets import AssetError
+from kb.build import (
+    FileChange,
+    GeneratorError,
+    apply,
+    plan_generated,
+    plan_sidebar,
+    plan_tables,
+    run_checks,
+)
 from kb.config import ConfigError, Settings, find_root, load_settings
 from kb.diagnostics import Diagnostic, Severity
 from kb.report import FORMATTERS
+from kb.runtime import GateError
 from kb.site import Site, load_site, save_cache
 
 
@@ -35,11 +45,16 @@ def run(argv: Sequence[str]) -> int:
     try:
         settings = load_settings(Path(args.root).resolve() if args.root else find_root(Path.cwd()))
         return int(args.handler(settings, args))
-    except (ConfigError, GeneratorError) as exc:
+    except (ConfigError, GeneratorError, GateError, AssetError) as exc:
         print(f"kb: error: {exc}", file=sys.stderr)
         return ExitCode.CONFIG_ERROR
+    except OSError as exc:
+        # The machine refused something kb needs (a port, a folder, a file): say which.
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"kb: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return ExitCode.CONFIG_ERROR
     except KeyboardInterrupt:
-        return ExitCode.INTERNAL_ERROR
+        return 130
     except Exception:  # noqa: BLE001 - the last line of defence: report, never hide
         traceback.print_exc()
         print(
@@ -139,7 +154,7 @@ def _report_options(command: argparse.ArgumentParser) -> None:
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     site = load_site(settings, use_cache=not args.no_cache)
-    pending, problems = _pending(site)
+    pending, problems = plan_generated(site)
     found = run_checks(site, pending, problems)
     save_cache(site)
     return _report(found, args)
@@ -170,7 +185,7 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     site = load_site(settings, use_cache=not args.no_cache)
     stats = dict(site.stats)
-    changes, problems = _pending(site)
+    changes, problems = plan_generated(site)
     if not args.check and changes:
         written = apply(site, changes)
         for file in written:
@@ -180,7 +195,7 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
             site = load_site(settings, use_cache=not args.no_cache, reuse=site)
             stats["parsed"] = min(stats["parsed"] + site.stats["parsed"], stats["pages"])
             stats["cached"] = stats["pages"] - stats["parsed"]
-        changes, problems = _pending(site)
+        changes, problems = plan_generated(site)
     found = run_checks(site, changes, problems)
     save_cache(site)
     if not args.check:
@@ -258,13 +273,6 @@ def cmd_links(settings: Settings, args: argparse.Namespace) -> int:
     code = _report(found, args)
     print(run.summary(), file=sys.stderr)
     return code
-
-
-def _pending(site: Site) -> tuple[list[FileChange], list[Diagnostic]]:
-    """Generated-file changes a build would write, and problems found while planning them."""
-    changes, problems = plan_tables(site)
-    sidebar = plan_sidebar(site)
-    return ([sidebar, *changes] if sidebar else changes), problems
 
 
 def _generate(site: Site, changes: list[FileChange], check: bool, what: str) -> int:

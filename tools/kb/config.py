@@ -47,7 +47,9 @@ class Settings:
     node_modules: str = "node_modules"
     vendor_dir: str = "vendor"
     jobs: int = 0
-    """Worker processes for a cold build; 0 = one per CPU."""
+    """Worker processes for a cold build and renderers of the HTML gate; 0 = one per CPU."""
+    render_timeout: int = 10
+    """Seconds the HTML gate may spend rendering one page; a slower page is refused."""
     links: LinkSettings = field(default_factory=LinkSettings)
     """`[tool.kb.links]`: the external link checker (`kb links`)."""
 
@@ -76,7 +78,7 @@ _STR_FIELDS = {
     "node_modules",
     "vendor_dir",
 }
-_INT_FIELDS = {"max_page_kb", "serve_port", "jobs"}
+_INT_FIELDS = {"max_page_kb", "serve_port", "jobs", "render_timeout"}
 
 
 def find_root(start: Path) -> Path:

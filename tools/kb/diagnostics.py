@@ -317,10 +317,11 @@ CODES: dict[str, CodeInfo] = {
     ),
     "MD504": CodeInfo(
         "page-too-large",
-        "The page is larger than `max_page_kb`; docsify renders it slowly.",
-        W,
-        "页面超过 `max_page_kb`，docsify 渲染会变慢。",
-        "拆分页面。",
+        "The page is larger than `max_page_kb`: kb does not read it, and docsify renders it "
+        "slowly.",
+        E,
+        "页面超过 `max_page_kb`：kb 不再读取和检查它，docsify 渲染也会很慢。",
+        "拆分页面，或在 `[tool.kb]` 中调大 `max_page_kb`。",
     ),
     "MD505": CodeInfo(
         "heading-missing",
@@ -346,38 +347,110 @@ CODES: dict[str, CodeInfo] = {
     # Unsafe content: pages come from pull requests.
     "SEC601": CodeInfo(
         "script-tag",
-        "Raw `<script>` in a page.",
+        "A `<script>` element in what the page renders.",
         E,
-        "页面中出现原始 `<script>`。",
+        "页面渲染结果中出现 `<script>` 元素。",
         "删除；页面不允许运行脚本。",
     ),
     "SEC602": CodeInfo(
         "event-handler",
-        "An inline event handler attribute (`onclick=`, `onerror=` …).",
+        "An inline event handler attribute (`onclick=`, `onerror=` …) in what the page renders.",
         E,
-        "内联事件处理属性（`onclick=`、`onerror=` 等）。",
+        "页面渲染结果中出现内联事件处理属性（`onclick=`、`onerror=` 等）。",
         "删除该属性。",
     ),
     "SEC603": CodeInfo(
         "script-url",
-        "A `javascript:`, `vbscript:` or `data:` URL in a link or attribute.",
+        "A URL that may not stand there: `javascript:` and other schemes in links, files from "
+        "other hosts or non-image `data:` URLs in images and media.",
         E,
-        "链接或属性中使用了 `javascript:`、`vbscript:` 或 `data:` 网址。",
-        "链接到 https 页面或仓库内的文件。",
+        "网址用在了不允许的位置：链接中的 `javascript:` 等协议，图片和媒体中的外站文件或非图片 "
+        "`data:` 网址。",
+        "链接到 https 页面或本站页面；图片和媒体放进仓库。",
     ),
     "SEC604": CodeInfo(
         "iframe-host",
-        "An iframe whose host is not on the `iframe_hosts` allowlist.",
+        "An iframe whose `src` is not https on a host of the `iframe_hosts` allowlist.",
         E,
-        "iframe 的来源不在 `iframe_hosts` 白名单中。",
+        "iframe 的 `src` 不是 `iframe_hosts` 白名单中主机的 https 地址。",
         "改为普通链接，或请维护者把该来源加入白名单。",
     ),
     "SEC605": CodeInfo(
         "unsafe-element",
-        "An element that can load or run foreign content (object, embed, base, meta, form, …).",
+        "An element the site's HTML policy does not allow (meta, style, base, form, object, "
+        "noembed, svg, …): it can redirect, restyle or load foreign content.",
         E,
-        "可能加载或运行外部内容的元素（object、embed、base、meta、form、style 等）。",
-        "删除该元素。",
+        "网站 HTML 白名单不允许的元素（meta、style、base、form、object、noembed、svg 等），"
+        "它们可以跳转、改样式或加载外部内容。",
+        "删除该元素，改用 Markdown。",
+    ),
+    "SEC606": CodeInfo(
+        "unsafe-attribute",
+        "An attribute, class, id or style the site's HTML policy does not allow (`srcdoc`, "
+        "`style`, a class of the site's own layout …).",
+        E,
+        "网站 HTML 白名单不允许的属性、类名、id 或样式（`srcdoc`、`style`、网站布局用的类名等）。",
+        "删除该属性；页面的样式由网站统一提供。",
+    ),
+    "SEC607": CodeInfo(
+        "malformed-html",
+        "HTML that parsers read in different ways (`<!-->`, `<meta/http-equiv>`, attributes "
+        "glued together …), the way payloads hide from checks.",
+        E,
+        "不同解析器会读出不同结果的 HTML（`<!-->`、`<meta/http-equiv>`、属性之间没有空格等），"
+        "恶意代码常借此躲过检查。",
+        "按浏览器的读法写规范的 HTML，或改用 Markdown。",
+    ),
+    "SEC608": CodeInfo(
+        "page-unrenderable",
+        "The page could not be rendered the way the site renders it (docsify failed or took "
+        "longer than `render_timeout`), so kb cannot judge it.",
+        E,
+        "无法按网站的方式渲染该页面（docsify 出错或超过 `render_timeout`），"
+        "kb 无法判断它是否安全。",
+        "简化页面内容；若页面确实很大，可拆分页面。",
+    ),
+    "SEC610": CodeInfo(
+        "file-not-regular",
+        "A symlink or special file (FIFO, device …) in the site: kb never follows it and it "
+        "must not be published.",
+        E,
+        "网站中出现符号链接或特殊文件（管道、设备等）：kb 不会跟随它，它也不应被发布。",
+        "提交文件本身，而不是指向它的链接。",
+    ),
+    "SEC611": CodeInfo(
+        "file-type",
+        "A file under docs/ whose type may not be published (`.html`, `.js`, `.css`, hidden "
+        "files …), or an image that is not what its name says.",
+        E,
+        "docs/ 下出现不允许发布的文件类型（`.html`、`.js`、`.css`、隐藏文件等），或图片内容与扩展名"
+        "不符。",
+        "只提交 Markdown、YAML、PNG/JPEG/GIF/WebP/AVIF 图片和安全的 SVG。",
+    ),
+    "SEC612": CodeInfo(
+        "svg-unsafe",
+        "An SVG that can run script or load other content when opened (script, handlers, "
+        "foreignObject, external references, DOCTYPE).",
+        E,
+        "打开时可能运行脚本或加载其他内容的 SVG（script、事件属性、foreignObject、外部引用、"
+        "DOCTYPE）。",
+        "导出为只含图形和文字的 SVG，或改用 PNG。",
+    ),
+    "SEC613": CodeInfo(
+        "file-name",
+        "A file name with characters that break links or HTML (quotes, `<>`, `#?%`, control "
+        "characters …).",
+        E,
+        "文件名中含有会破坏链接或 HTML 的字符（引号、`<>`、`#?%`、控制字符等）。",
+        "只用字母、数字、`-`、`_`、`.`、空格和括号。",
+    ),
+    "SEC614": CodeInfo(
+        "csp-stale",
+        "The Content-Security-Policy of index.html is missing or differs from the one kb "
+        "writes for the site's settings.",
+        E,
+        "index.html 缺少 Content-Security-Policy，或与 kb 根据设置生成的不一致。",
+        "运行 `kb build`（没有 CSP 时先在 `<head>` 中加上空的 CSP `<meta>`）。",
     ),
 }
 

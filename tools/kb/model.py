@@ -58,7 +58,17 @@ class ParsedPage(NamedTuple):
 
 
 def parse_page(file: str, raw: bytes, ctx: ParseContext, *, special: bool = False) -> ParsedPage:
-    """Parse a page; `special` pages (`_404.md`) need no front matter."""
+    """Parse a page; `special` pages (`_404.md`) need no front matter. A page above
+    `max_page_kb` is not scanned at all (`raw` may be cut just past the limit)."""
+    if len(raw) > ctx.max_page_kb * 1024:
+        too_big = make(
+            "MD504",
+            file,
+            0,
+            f"page is larger than {ctx.max_page_kb} KB, so kb does not read it",
+            hint="split it into several pages (or raise [tool.kb] max_page_kb)",
+        )
+        return ParsedPage(file, None, {}, (), (), (), (too_big,))
     try:
         text = normalize_text(raw)
     except UnicodeDecodeError as exc:
@@ -83,7 +93,7 @@ def parse_page(file: str, raw: bytes, ctx: ParseContext, *, special: bool = Fals
             )
         )
     scan = scan_markdown(front.body, front.body_line)
-    found.extend(check_page(file, scan, len(raw), ctx.iframe_hosts, ctx.max_page_kb))
+    found.extend(check_page(file, scan))
     if meta is not None and meta.get("type") == "paper":
         found.extend(check_paper_sections(file, scan.headings))
     regions = find_regions(front.body, front.body_line)

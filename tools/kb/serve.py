@@ -14,7 +14,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from kb.build import apply, plan_sidebar, plan_tables, run_checks
+from kb.build import apply, plan_generated, run_checks
 from kb.config import Settings
 from kb.diagnostics import Severity
 from kb.report import format_text
@@ -40,12 +40,16 @@ _LIVE = {"build": ""}
 def vendor(settings: Settings, *, live: bool = False) -> list[str]:
     """Copy the pinned front-end files into vendor/ and write the site info (edit link, build)."""
     from kb.assets import vendor_assets
+    from kb.runtime import find_node_modules
 
     info = {"editUrl": edit_url(settings), "build": build_hash(settings)}
     if live:
         info["live"] = "1"
     written = vendor_assets(
-        settings.path(settings.node_modules), settings.path(settings.vendor_dir), info
+        find_node_modules(settings),
+        settings.path(settings.vendor_dir),
+        info,
+        settings.iframe_hosts,
     )
     if live:
         _LIVE["build"] = info["build"]  # announced only once kb-site.js carries it
@@ -157,9 +161,7 @@ def serve(settings: Settings, *, host: str | None, port: int | None, watch: bool
 def rebuild(settings: Settings) -> None:
     """sidebar + tables + check, reporting only findings."""
     site = load_site(settings)
-    changes, problems = plan_tables(site)
-    sidebar = plan_sidebar(site)
-    changes = [sidebar, *changes] if sidebar else changes
+    changes, problems = plan_generated(site)
     for file in apply(site, changes):
         print(f"kb: wrote {file}", file=sys.stderr)
     if changes:

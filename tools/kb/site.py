@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import marshal
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ SECTION_FILE = "_section.yaml"
 _STATE_NAME = "state.marshal"
 _SHARD_NAME = "pages-{:x}.marshal"
 _SHARDS = 16
-_CACHE_FORMAT = f"kb-cache-{__version__}-2"
+_CACHE_FORMAT = f"kb-cache-{__version__}-3"
 _PARALLEL_MIN = 200
 """Below this many pages to parse, a process pool costs more than it saves."""
 
@@ -95,6 +96,8 @@ class Site:
     """Findings from loading: vocabulary, section metadata."""
     stats: dict[str, int] = field(default_factory=dict)
     cache: PageCache | None = None
+    irregular: dict[str, str] = field(default_factory=dict)
+    """Entries under docs/ and at the root that are not regular files (never read)."""
     """This run's cache state; None when caching is off."""
     _signature: str | None = None
 
@@ -156,6 +159,8 @@ class PageCache:
     """Content key → (dependency state, encoded link findings)."""
     generated: dict[str, Any] = field(default_factory=dict)
     """Memoised sidebar, tables and duplicate findings, keyed by what they depend on."""
+    rendered: dict[str, Any] = field(default_factory=dict)
+    """HTML-gate verdicts: render key → (files read and their hashes, encoded findings)."""
     used: set[str] = field(default_factory=set)
     dirty: bool = False
     """Whether the small state part (stats, links, generated) needs writing."""
@@ -175,7 +180,8 @@ def load_site(settings: Settings, *, use_cache: bool = True, reuse: Site | None 
     ctx = ParseContext(
         vocabulary, settings.iframe_hosts, settings.max_page_kb, dt.date.today().year
     )
-    page_files, folders, files = find_files(settings)
+    walked = walk_files(settings)
+    page_files, folders, files = walked.pages, walked.folders, walked.files
     sections, section_found = load_sections(settings, folders)
     found.extend(section_found)
     salt = _context_salt(ctx)
@@ -188,27 +194,112 @@ def load_site(settings: Settings, *, use_cache: bool = True, reuse: Site | None 
     by_file, stats = parse_pages(settings, page_files, ctx, cache)
     infos = {file: decode_info(encoded) for file, encoded in by_file.items()}
     pages = Pages(by_file, infos)
-    return Site(settings, vocabulary, infos, pages, sections, files, found, stats, cache)
+    site = Site(settings, vocabulary, infos, pages, sections, files, found, stats, cache)
+    site.irregular = walked.irregular
+    return site
 
 
 def find_files(settings: Settings) -> tuple[list[str], list[str], set[str]]:
-    """(page files, section folders, all files) under docs/, as repo-relative posix paths."""
+    """(page files, section folders, all regular files) under docs/, plus the root files,
+    as repo-relative posix paths. See `walk_files`."""
+    found = walk_files(settings)
+    return found.pages, found.folders, found.files
+
+
+@dataclass(frozen=True)
+class FoundFiles:
+    pages: list[str]
+    """Markdown pages of the content model (not in `_`-folders), sorted."""
+    folders: list[str]
+    """Section folders under docs/ (not the docs folder itself, not `_`-folders)."""
+    files: set[str]
+    """Every regular file under docs/, and the regular files at the root."""
+    irregular: dict[str, str]
+    """Entries that are not regular files (symlinks, FIFOs, devices…) → what they are."""
+
+
+def walk_files(settings: Settings) -> FoundFiles:
+    """Walk docs/ without ever following a symlink: a symlinked file or folder is listed in
+    `irregular` and neither read nor entered (it may point out of the repository, at a
+    device or at itself)."""
     root = settings.root
     pages: list[str] = []
     folders: list[str] = []
-    files: set[str] = {p.name for p in root.iterdir() if p.is_file()}
-    for dirpath, dirnames, filenames in os.walk(settings.docs_path):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
+    files: set[str] = set()
+    irregular: dict[str, str] = {}
+    for entry in _scan(root):
+        kind = _kind(entry)
+        if kind == "file":
+            files.add(entry.name)
+        elif kind != "dir":
+            irregular[entry.name] = kind
+    docs = settings.docs_dir.strip("/")
+    docs_kind = _path_kind(settings.docs_path)
+    if docs_kind not in ("dir", "missing"):
+        irregular[docs] = docs_kind
+        return FoundFiles([], [], files, irregular)
+    stack = [docs] if docs_kind == "dir" else []
+    while stack:
+        rel_dir = stack.pop()
         in_data = any(part.startswith("_") for part in rel_dir.split("/")[1:])
-        if rel_dir != settings.docs_dir and not in_data:
+        if rel_dir != docs and not in_data:
             folders.append(rel_dir)
-        for name in filenames:
-            rel = f"{rel_dir}/{name}"
-            files.add(rel)
-            if name.endswith(".md") and not in_data:
-                pages.append(rel)
-    return sorted(pages), folders, files
+        for entry in _scan(root / rel_dir):
+            rel = f"{rel_dir}/{entry.name}"
+            kind = _kind(entry)
+            if kind == "dir":
+                if not entry.name.startswith("."):
+                    stack.append(rel)
+            elif kind == "file":
+                files.add(rel)
+                if entry.name.endswith(".md") and not in_data:
+                    pages.append(rel)
+            else:
+                irregular[rel] = kind
+    return FoundFiles(sorted(pages), sorted(folders), files, irregular)
+
+
+def _scan(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(entries, key=lambda e: e.name)
+    except OSError:
+        return []
+
+
+def _kind(entry: os.DirEntry[str]) -> str:
+    try:
+        if entry.is_symlink():
+            return "symbolic link"
+        mode = entry.stat(follow_symlinks=False).st_mode
+    except OSError:
+        return "unreadable entry"
+    return _mode_kind(mode)
+
+
+def _path_kind(path: Path) -> str:
+    try:
+        return _mode_kind(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return "unreadable entry"
+
+
+def _mode_kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "symbolic link"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
 
 
 def load_sections(
@@ -330,9 +421,9 @@ def _run(job: _Job, files: list[str], jobs: int) -> list[_Result]:
 
 def _process(job: _Job, files: list[str]) -> list[_Result]:
     results: list[_Result] = []
+    limit = job.ctx.max_page_kb * 1024
     for file in files:
-        with open(os.path.join(job.root, file), "rb") as handle:
-            raw = handle.read()
+        raw = read_regular(os.path.join(job.root, file), limit)
         digest = hashlib.blake2b(job.salt, digest_size=20)
         digest.update(file.encode() + b"\0")
         digest.update(raw)
@@ -343,6 +434,21 @@ def _process(job: _Job, files: list[str]) -> list[_Result]:
             page = parse_page(file, raw, job.ctx, special=_is_special(file))
             results.append((file, key, encode_page(page)))
     return results
+
+
+def read_regular(path: str, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of a regular file, never through a symlink (the file may
+    have been swapped for one since the walk); a file that is not regular reads as empty."""
+    try:
+        fd = os.open(
+            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        )
+    except OSError:
+        return b""
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return b""
+        return handle.read(limit + 1)
 
 
 _WORKER_JOB: _Job | None = None
@@ -411,27 +517,28 @@ def read_cache(settings: Settings, salt: str) -> PageCache:
     """
     folder = _cache_dir(settings)
     state = _read_part(folder / _STATE_NAME, salt)
-    if state is None:
+    if state is None or len(state) != 6:
         return PageCache(salt)
-    _, _, stats, links, generated = state
+    _, _, stats, links, generated, rendered = state
     entries: dict[str, EncodedPage] = {}
     for shard in range(_SHARDS):
         part = _read_part(folder / _SHARD_NAME.format(shard), salt)
         if part is not None:
             entries.update(part[2])
-    return PageCache(salt, entries, {}, stats, links, generated)
+    return PageCache(salt, entries, {}, stats, links, generated, rendered)
 
 
 def save_cache(site: Site) -> None:
     """Persist what this run changed: the state part and the changed entry shards."""
     cache = site.cache
-    if cache is not None and cache.generated.keys() - cache.used:
-        cache.dirty = True  # forget memoised output of older states
+    if cache is not None and (cache.generated.keys() | cache.rendered.keys()) - cache.used:
+        cache.dirty = True  # forget memoised output and verdicts of older states
     if cache is None or not cache.persist or not (cache.dirty or cache.dirty_shards):
         return
     folder = _cache_dir(site.settings)
     generated = {k: v for k, v in cache.generated.items() if k in cache.used}
-    state = (_CACHE_FORMAT, cache.salt, cache.stats, cache.links, generated)
+    rendered = {k: v for k, v in cache.rendered.items() if k in cache.used}
+    state = (_CACHE_FORMAT, cache.salt, cache.stats, cache.links, generated, rendered)
     shards: dict[int, dict[str, EncodedPage]] = {n: {} for n in cache.dirty_shards}
     for key, encoded in cache.entries.items():
         shard = shards.get(_shard(key))

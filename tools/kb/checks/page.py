@@ -1,52 +1,26 @@
-"""Checks that need one page only: markdown structure and unsafe HTML."""
+"""Checks that need one page only: markdown structure, references, paper sections."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from urllib.parse import urlsplit
 
 from kb.diagnostics import Diagnostic, make
 from kb.markdown import Heading, Scan
 from kb.schema import PAPER_SECTIONS
 
-# Elements that run or load foreign content, or change how the page resolves URLs.
-_UNSAFE_ELEMENTS = {
-    "object",
-    "embed",
-    "applet",
-    "base",
-    "meta",
-    "form",
-    "link",
-    "style",
-    "frame",
-    "frameset",
-    "portal",
-}
-_SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
-_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 
+def check_page(file: str, scan: Scan) -> Iterator[Diagnostic]:
+    """Markdown issues found while scanning, undefined reference labels, a missing title.
 
-def check_page(
-    file: str, scan: Scan, size: int, iframe_hosts: tuple[str, ...], max_page_kb: int
-) -> Iterator[Diagnostic]:
-    """Markdown issues found while scanning, unsafe HTML and URLs, size, a missing title."""
+    What a page renders as HTML is judged by the HTML gate (kb.checks.rendered), from the
+    page as the site's docsify renders it, not from this scan.
+    """
     for issue in scan.issues:
         yield make(
             issue.code, file, issue.line, issue.message, column=issue.column, hint=issue.hint
         )
-    yield from _check_tags(file, scan, iframe_hosts)
     yield from _check_references(file, scan)
-    yield from _check_link_schemes(file, scan)
-    if size > max_page_kb * 1024:
-        yield make(
-            "MD504",
-            file,
-            0,
-            f"page is {size // 1024} KB (limit {max_page_kb} KB)",
-            hint="split it into several pages",
-        )
     if not any(h.level == 1 for h in scan.headings):
         yield make(
             "MD505", file, 0, "page has no level-1 heading", hint="start the body with '# 标题'"
@@ -97,92 +71,3 @@ def _check_references(file: str, scan: Scan) -> Iterator[Diagnostic]:
                 column=column,
                 hint=f"add '[{label}]: URL' below the paragraph",
             )
-
-
-def script_scheme(url: str) -> str:
-    """The dangerous scheme a URL uses ('javascript:' …), or ''."""
-    cleaned = _CONTROL.sub("", url).lower()
-    return next((s for s in _SCRIPT_SCHEMES if cleaned.startswith(s)), "")
-
-
-def _check_tags(file: str, scan: Scan, iframe_hosts: tuple[str, ...]) -> Iterator[Diagnostic]:
-    for tag in scan.tags:
-        if tag.name == "script":
-            yield make(
-                "SEC601",
-                file,
-                tag.line,
-                "raw <script> element",
-                column=tag.column,
-                hint="pages may not run scripts; remove it",
-            )
-        elif tag.name == "iframe":
-            yield from _check_iframe(file, tag.line, tag.column, dict(tag.attrs), iframe_hosts)
-        elif tag.name in _UNSAFE_ELEMENTS or tag.name.startswith("svg:"):
-            yield make(
-                "SEC605", file, tag.line, f"<{tag.name}> is not allowed in pages", column=tag.column
-            )
-        for name, value in tag.attrs:
-            if name.startswith("on"):
-                yield make(
-                    "SEC602",
-                    file,
-                    tag.line,
-                    f"inline event handler '{name}' on <{tag.name}>",
-                    column=tag.column,
-                    hint="remove the attribute",
-                )
-            elif name == "style" and ("url(" in value.lower() or "expression(" in value.lower()):
-                yield make(
-                    "SEC605",
-                    file,
-                    tag.line,
-                    f"style attribute on <{tag.name}> loads a URL",
-                    column=tag.column,
-                )
-
-
-def _check_iframe(
-    file: str, line: int, column: int, attrs: dict[str, str], iframe_hosts: tuple[str, ...]
-) -> Iterator[Diagnostic]:
-    src = attrs.get("src", "")
-    parts = urlsplit(src.strip())
-    host = (parts.hostname or "").lower()
-    if parts.scheme != "https" or host not in iframe_hosts:
-        allowed = ", ".join(iframe_hosts) or "none"
-        yield make(
-            "SEC604",
-            file,
-            line,
-            f"iframe from {host or src!r} is not allowed",
-            column=column,
-            hint=f"allowed https hosts: {allowed}",
-        )
-
-
-def _check_link_schemes(file: str, scan: Scan) -> Iterator[Diagnostic]:
-    for link in scan.links:
-        scheme = script_scheme(link.target)
-        if not scheme:
-            continue
-        if scheme == "data:" and link.kind in ("image", "html:img:src") and _is_raster(link.target):
-            continue
-        yield make(
-            "SEC603",
-            file,
-            link.line,
-            f"{scheme} URL in a {_kind_label(link.kind)}",
-            column=link.column,
-            hint="link to an https page or a file in the repository",
-        )
-
-
-def _is_raster(url: str) -> bool:
-    return bool(re.match(r"data:image/(?:png|jpe?g|gif|webp);", _CONTROL.sub("", url).lower()))
-
-
-def _kind_label(kind: str) -> str:
-    if kind.startswith("html:"):
-        _, tag, attr = kind.split(":", 2)
-        return f"<{tag} {attr}>"
-    return kind

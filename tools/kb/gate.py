@@ -1,0 +1,206 @@
+"""The HTML gate: pages rendered by the site's own docsify, judged by the site's HTML policy.
+
+Python hands pages to `node tools/kb/node/gate.mjs` (one process, a worker thread per core)
+and gets findings back as JSON lines. One process serves every site that runs the same
+scripts, so it is kept for the life of the Python process (tests check many small sites).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kb.policy import POLICY_FILE
+from kb.runtime import GateError, Runtime
+
+GATE_SCRIPT = Path(__file__).parent / "node" / "gate.mjs"
+MAX_INCLUDE_BYTES = 1 << 20
+"""Largest file docsify may embed (`:include`) that the gate reads."""
+
+
+@dataclass(frozen=True)
+class Request:
+    file: str
+    """Repo-relative posix path."""
+    route: str
+    """The docsify route the page is shown at, e.g. ``/docs/notes/x``."""
+    text: str
+    kind: str = "page"
+    """`page`, or `sidebar` for a navigation file compiled by docsify's sidebar path."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    line: int
+    code: str
+    message: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    findings: tuple[Finding, ...]
+    reads: tuple[str, ...]
+    """Site files docsify read to render the page (`:include`), repo-relative."""
+
+
+class _Process:
+    """One `node gate.mjs`: requests in on stdin, answers out on stdout."""
+
+    def __init__(self, runtime: Runtime, jobs: int, timeout: float) -> None:
+        node = shutil.which("node")
+        if node is None:
+            raise GateError(
+                "node not found: kb renders pages with the site's docsify to judge them; "
+                "install Node.js 20+"
+            )
+        config = {
+            "nodeModules": str(runtime.node_modules),
+            "scripts": [str(p) for p in runtime.scripts],
+            "policyFile": str(POLICY_FILE),
+            "jobs": jobs,
+            "timeoutMs": int(timeout * 1000),
+            "maxBytes": MAX_INCLUDE_BYTES,
+        }
+        self._proc = subprocess.Popen(
+            [node, str(GATE_SCRIPT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            bufsize=1,
+        )
+        self._send(config)
+        self._lock = threading.Lock()
+        self._next = 0
+        self.warnings: list[str] = []
+
+    def _send(self, message: dict[str, Any]) -> None:
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(json.dumps(message, ensure_ascii=False) + "\n")
+
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    def judge(
+        self, root: Path, iframe_hosts: Sequence[str], requests: list[Request]
+    ) -> list[Verdict]:
+        with self._lock:
+            base = self._next
+            self._next += len(requests)
+            writer = threading.Thread(
+                target=self._write_all, args=(root, iframe_hosts, requests, base), daemon=True
+            )
+            writer.start()
+            answers: dict[int, Verdict] = {}
+            assert self._proc.stdout is not None
+            while len(answers) < len(requests):
+                line = self._proc.stdout.readline()
+                if not line:
+                    raise GateError(self._failure())
+                message = json.loads(line)
+                if "fatal" in message:
+                    raise GateError(f"the HTML gate cannot render this site: {message['fatal']}")
+                if "warnings" in message:
+                    self.warnings.extend(message["warnings"])
+                    continue
+                answers[int(message["id"]) - base] = _verdict(message)
+            writer.join()
+            return [answers[i] for i in range(len(requests))]
+
+    def _write_all(
+        self, root: Path, iframe_hosts: Sequence[str], requests: list[Request], base: int
+    ) -> None:
+        try:
+            for number, request in enumerate(requests):
+                self._send(
+                    {
+                        "id": base + number,
+                        "root": str(root),
+                        "iframeHosts": list(iframe_hosts),
+                        "kind": request.kind,
+                        "file": request.file,
+                        "route": request.route,
+                        "text": request.text,
+                    }
+                )
+            assert self._proc.stdin is not None
+            self._proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the reader reports why the gate stopped
+
+    def _failure(self) -> str:
+        self._proc.wait(timeout=10)
+        assert self._proc.stderr is not None
+        detail = self._proc.stderr.read().strip().splitlines()
+        tail = detail[-1] if detail else f"exit status {self._proc.returncode}"
+        return f"the HTML gate stopped unexpectedly ({tail})"
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            try:
+                assert self._proc.stdin is not None
+                self._proc.stdin.close()
+                self._proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self._proc.kill()
+        for stream in (self._proc.stdout, self._proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def _verdict(message: dict[str, Any]) -> Verdict:
+    findings = tuple(
+        Finding(int(f["line"]), str(f["code"]), str(f["message"]), str(f.get("hint") or ""))
+        for f in message.get("findings", [])
+    )
+    return Verdict(findings, tuple(str(r) for r in message.get("reads", [])))
+
+
+_PROCESSES: dict[tuple[str, int, float], _Process] = {}
+_PROCESSES_LOCK = threading.Lock()
+
+
+def judge_pages(
+    runtime: Runtime,
+    root: Path,
+    iframe_hosts: Sequence[str],
+    requests: Iterable[Request],
+    *,
+    jobs: int = 0,
+    timeout: float = 10.0,
+) -> list[Verdict]:
+    """Render and judge `requests` (in order); raises GateError when the gate cannot run."""
+    batch = list(requests)
+    if not batch:
+        return []
+    workers = max(1, jobs or os.cpu_count() or 1)
+    key = (runtime.signature, workers, timeout)
+    with _PROCESSES_LOCK:
+        process = _PROCESSES.get(key)
+        if process is None or not process.alive():
+            process = _PROCESSES[key] = _Process(runtime, workers, timeout)
+    try:
+        return process.judge(root, iframe_hosts, batch)
+    except GateError:
+        with _PROCESSES_LOCK:
+            _PROCESSES.pop(key, None)
+        process.close()
+        raise
+
+
+@atexit.register
+def _close_all() -> None:
+    for process in _PROCESSES.values():
+        process.close()
+    _PROCESSES.clear()

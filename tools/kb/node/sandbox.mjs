@@ -1,0 +1,367 @@
+// The site's own docsify, run in a node `vm` context: the scripts index.html loads (docsify,
+// its plugins, the site's config), in order, against a stand-in DOM. Pages are rendered
+// through docsify's real pipeline — the plugins' beforeEach hooks, docsify's embeds and
+// compiler (marked as bundled in docsify), the plugins' afterEach hooks — and the HTML
+// docsify would hand to the browser is captured before anything sanitizes it.
+//
+// The stand-in DOM answers every lookup with an inert object, so docsify and its plugins run
+// without a browser; page HTML is never interpreted here (judge.mjs parses it with parse5).
+// Trusted code only runs here: the vendored packages and the site's own scripts. Page
+// content is data (no script in it is ever executed: nothing here evaluates page text).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import vm from 'node:vm';
+
+const ORIGIN = 'http://kb.invalid';
+const INDEX = `${ORIGIN}/index.html`;
+
+// Tree links are null, so code that walks the DOM (parents, siblings) stops at once.
+const LINKS = new Set([
+  'parentNode', 'parentElement', 'nextSibling', 'previousSibling', 'firstChild', 'lastChild',
+  'nextElementSibling', 'previousElementSibling', 'firstElementChild', 'lastElementChild',
+  'offsetParent', 'host', 'ownerElement', 'activeElement', 'scrollingElement',
+]);
+
+/** An object that answers any property, call or construction with another such object. */
+function inert() {
+  const target = function () {};
+  return new Proxy(target, {
+    get(_, prop) {
+      if (LINKS.has(prop)) return null;
+      if (prop === Symbol.toPrimitive) return () => '';
+      if (prop === 'toString' || prop === 'valueOf') return () => '';
+      if (prop === 'length') return 0;
+      if (prop === Symbol.iterator) return function* () {};
+      if (typeof prop === 'symbol' || prop === 'then' || prop === 'nodeType') return undefined;
+      return inert();
+    },
+    set: () => true,
+    apply: () => inert(),
+    construct: () => inert(),
+  });
+}
+
+class Location {
+  constructor(href) {
+    this._url = new URL(href);
+  }
+  get href() { return this._url.href; }
+  set href(value) { this._url = new URL(value, this._url); }
+  get hash() { return this._url.hash; }
+  set hash(value) { this._url.hash = value; }
+  get protocol() { return this._url.protocol; }
+  get host() { return this._url.host; }
+  get hostname() { return this._url.hostname; }
+  get port() { return this._url.port; }
+  get pathname() { return this._url.pathname; }
+  get search() { return this._url.search; }
+  get origin() { return this._url.origin; }
+  assign(value) { this.href = value; }
+  replace(value) { this.href = value; }
+  reload() {}
+  toString() { return this.href; }
+}
+
+/**
+ * XMLHttpRequest for docsify's `get()`: answers from the site folder (embeds, `:include`).
+ * Only regular files inside the site are read; everything else is a 404.
+ */
+function fileRequests(readSiteFile, gate) {
+  return class SiteRequest {
+    constructor() {
+      this.readyState = 0;
+      this.status = 0;
+      this.statusText = '';
+      this.response = '';
+      this.responseText = '';
+      this._listeners = {};
+    }
+    open(method, url) {
+      this._url = String(url);
+      this.readyState = 1;
+    }
+    setRequestHeader() {}
+    getResponseHeader() { return null; }
+    addEventListener(type, listener) {
+      (this._listeners[type] ||= []).push(listener);
+    }
+    abort() {}
+    send() {
+      // docsify fetches the start page while it starts; only the pages kb renders are answered.
+      if (!gate.open) return;
+      gate.requested = true;
+      const text = readSiteFile(this._url);
+      this.readyState = 4;
+      this.status = text === null ? 404 : 200;
+      this.statusText = text === null ? 'Not Found' : 'OK';
+      this.response = this.responseText = text === null ? '' : text;
+      setImmediate(() => {
+        for (const type of ['load', 'loadend']) {
+          for (const listener of this._listeners[type] || []) quietly(listener, { target: this, type });
+        }
+      });
+    }
+  };
+}
+
+/** Call `fn`; an exception from site code run later (timers, events) must not end the worker. */
+function quietly(fn, ...args) {
+  try {
+    return fn(...args);
+  } catch {
+    return undefined;
+  }
+}
+
+const deferred = (schedule) => (fn, ...rest) => schedule(() => quietly(fn), ...rest);
+
+/** Globals a browser page has that docsify and its plugins touch at load or render time. */
+function browserGlobals(document, location, XMLHttpRequest) {
+  const noop = () => {};
+  const observer = class { observe() {} unobserve() {} disconnect() {} takeRecords() { return []; } };
+  return {
+    document,
+    location,
+    XMLHttpRequest,
+    navigator: { userAgent: 'kb', language: 'zh-CN', languages: ['zh-CN'], platform: 'kb' },
+    history: inert(),
+    localStorage: inert(),
+    sessionStorage: inert(),
+    console: { log: noop, info: noop, warn: noop, error: noop, debug: noop },
+    setTimeout: deferred(setTimeout),
+    clearTimeout,
+    setImmediate: deferred(setImmediate),
+    queueMicrotask: deferred(queueMicrotask),
+    setInterval: () => 0,
+    clearInterval: noop,
+    requestAnimationFrame: deferred(setImmediate),
+    cancelAnimationFrame: noop,
+    atob, btoa, URL, URLSearchParams, TextEncoder, TextDecoder, structuredClone,
+    addEventListener: noop,
+    removeEventListener: noop,
+    dispatchEvent: () => true,
+    matchMedia: () => ({ matches: false, addEventListener: noop, removeEventListener: noop, addListener: noop }),
+    getComputedStyle: () => inert(),
+    scrollTo: noop,
+    scroll: noop,
+    CSS: { supports: () => false, escape: (s) => String(s) },
+    IntersectionObserver: observer,
+    MutationObserver: observer,
+    ResizeObserver: observer,
+    performance: { now: () => 0, mark: noop, measure: noop, getEntriesByName: () => [] },
+    fetch: () => new Promise(noop),
+    // Constructors some code checks with `instanceof` or extends at load time.
+    Element: class Element {},
+    HTMLElement: class HTMLElement {},
+    Node: class Node {},
+    Event: class Event { constructor(type) { this.type = type; } },
+    CustomEvent: class CustomEvent { constructor(type, init) { this.type = type; this.detail = init && init.detail; } },
+    innerWidth: 1280,
+    innerHeight: 900,
+  };
+}
+
+/**
+ * Load the site's scripts into a fresh context and start docsify on it.
+ *
+ * `scripts`: [{file, code}] in index.html order (the browser wall already left out).
+ * `readSiteFile(url)`: text of a site file for docsify's requests, or null.
+ * Returns {render(route, text), sidebar(route, text), loadErrors}.
+ */
+export function startDocsify(scripts, readSiteFile) {
+  const listeners = {};
+  const overrides = { elementsByTag: null };
+  const documentBase = {
+    readyState: 'loading',
+    compatMode: 'CSS1Compat',
+    currentScript: null,
+    title: '',
+    addEventListener(type, listener) {
+      (listeners[type] ||= []).push(listener);
+    },
+    removeEventListener() {},
+    getElementsByTagName(name) {
+      return overrides.elementsByTag ? overrides.elementsByTag(String(name)) : [];
+    },
+    querySelectorAll() { return []; },
+  };
+  const document = new Proxy(documentBase, {
+    get(target, prop) {
+      return prop in target ? target[prop] : inert();
+    },
+    set(target, prop, value) {
+      target[prop] = value;
+      return true;
+    },
+  });
+  const location = new Location(`${INDEX}#/`);
+  const gate = { open: false };
+  const globals = browserGlobals(document, location, fileRequests(readSiteFile, gate));
+  const context = vm.createContext(globals);
+  globals.window = globals.self = globals.globalThis = globals.top = globals.parent = context;
+  context.KB_SITE = {};
+
+  const loadErrors = [];
+  for (const script of scripts) {
+    try {
+      vm.runInContext(script.code, context, { filename: script.file });
+    } catch (error) {
+      loadErrors.push(`${script.file}: ${error && error.message}`);
+    }
+  }
+  if (!context.$docsify || typeof context.DocsifyCompiler !== 'function') {
+    throw new Error(
+      `docsify did not load from the scripts index.html lists${loadErrors.length ? ` (${loadErrors.join('; ')})` : ''}`,
+    );
+  }
+
+  // The last plugin: it keeps the docsify instance and takes the page HTML after every
+  // other afterEach hook, which is exactly what the browser would insert into #main.
+  let docsify = null;
+  let capture = null;
+  const capturePlugin = function (hook, instance) {
+    docsify = instance;
+    hook.afterEach((html) => {
+      if (capture) capture(html);
+      return '';
+    });
+  };
+  context.$docsify.plugins = [...(context.$docsify.plugins || []), capturePlugin];
+  context.$docsify.catchPluginErrors = true;
+  for (const listener of listeners.DOMContentLoaded || []) {
+    try {
+      listener.call(document);
+    } catch (error) {
+      loadErrors.push(`docsify start: ${error && error.message}`);
+    }
+  }
+  const compiler = context.__current_docsify_compiler__;
+  if (!docsify || !compiler) {
+    throw new Error(`docsify did not start${loadErrors.length ? ` (${loadErrors.join('; ')})` : ''}`);
+  }
+  const marked = compiler._marked;
+  const lexer = marked.lexer;
+  gate.open = true;
+
+  function route(routePath) {
+    location.href = `${INDEX}#${routePath}`;
+    docsify.route = compiler.router.parse();
+    docsify.route.response = { ok: true, status: 200, statusText: 'OK' };
+  }
+
+  /**
+   * The page at `routePath` with markdown `text`, as docsify renders it.
+   * `mark(tokens)`: called with the page's top-level tokens; returns them with markers.
+   */
+  let renders = 0;
+  function render(routePath, text, mark) {
+    route(routePath);
+    compiler.resetToc();
+    // docsify keeps the tables of contents by route; every render starts afresh.
+    compiler.cacheTree = {};
+    compiler.cacheTOC = {};
+    let first = true;
+    marked.lexer = function (src, options) {
+      const tokens = lexer.call(this, src, options);
+      if (!first) return tokens;
+      first = false;
+      return mark(tokens, src);
+    };
+    return new Promise((resolve, reject) => {
+      capture = (html) => {
+        capture = null;
+        marked.lexer = lexer;
+        const toc = compiler.subSidebar(context.$docsify.subMaxLevel || 0) || '';
+        resolve({ html, toc });
+      };
+      try {
+        // docsify keeps the tokens of every text it has rendered (by the text): a page seen
+        // before would skip the lexer, and with it the markers. A unique comment at the end
+        // makes every text new.
+        renders += 1;
+        docsify._renderMain(`${text}\n\n<!-- kb-render ${renders} -->\n`, {}, () => {});
+      } catch (error) {
+        capture = null;
+        marked.lexer = lexer;
+        reject(error);
+      }
+    });
+  }
+
+  /** `_sidebar.md` (or the navbar, cover) as docsify compiles it, with markers. */
+  function renderSidebar(routePath, text, mark) {
+    route(routePath);
+    const tokens = mark(lexer.call(marked, text), text);
+    compiler.resetToc();
+    return compiler.compile(tokens);
+  }
+
+  /**
+   * Run the plugins' doneEach hooks against stand-in elements (by tag name); returns the
+   * HTML each hook wrote into them (docsify-latex typesets math this way).
+   */
+  async function doneEach(elementsByTag) {
+    overrides.elementsByTag = elementsByTag;
+    try {
+      for (const hook of docsify._hooks.doneEach || []) {
+        try {
+          await hook.call(docsify);
+        } catch (error) {
+          // A plugin that needs the real DOM: it writes nothing we can judge.
+        }
+      }
+    } finally {
+      overrides.elementsByTag = null;
+    }
+  }
+
+  /**
+   * Whether docsify asked for a file since the last call: docsify keeps fetched files and
+   * embed results for good, so a sandbox that fetched must not serve another page.
+   */
+  function fetched() {
+    const answer = Boolean(gate.requested);
+    gate.requested = false;
+    return answer;
+  }
+
+  return { render, renderSidebar, doneEach, fetched, loadErrors, config: context.$docsify };
+}
+
+/** Read a site file for docsify's requests: inside `root`, regular files only, bounded. */
+export function siteReader(root, maxBytes, reads) {
+  let realRoot;
+  try {
+    realRoot = fs.realpathSync(root);
+  } catch {
+    return () => null;
+  }
+  return function readSiteFile(url) {
+    let rel;
+    try {
+      const parsed = new URL(url, `${INDEX}`);
+      if (parsed.origin !== ORIGIN) return null;
+      rel = decodeURIComponent(parsed.pathname).replace(/^\/+/, '');
+    } catch {
+      return null;
+    }
+    const full = path.resolve(realRoot, rel);
+    if (!full.startsWith(realRoot + path.sep)) return null;
+    try {
+      // Every part of the path must be a real folder or file: symlinks are never followed.
+      let walk = realRoot;
+      for (const part of path.relative(realRoot, full).split(path.sep)) {
+        walk = path.join(walk, part);
+        const stat = fs.lstatSync(walk);
+        if (stat.isSymbolicLink()) return null;
+      }
+      const stat = fs.statSync(full);
+      if (!stat.isFile() || stat.size > maxBytes) return null;
+      reads.add(rel);
+      return fs.readFileSync(full, 'utf8');
+    } catch {
+      return null;
+    }
+  };
+}

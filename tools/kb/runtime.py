@@ -1,0 +1,138 @@
+"""The site's front-end runtime: which scripts its index.html runs, and where they live.
+
+`kb check` renders pages with the site's own docsify (tools/kb/node/gate.mjs), so it needs
+the scripts a reader's browser runs, in order: files of the site (assets/…) as they are, and
+`vendor/…` files from the pinned npm packages they are copied from (kb.assets.ASSETS).
+Scripts that are the browser wall (marked `data-kb-wall`) and files kb generates into
+vendor/ are left out: the gate judges pages as they are before anything sanitizes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from kb.assets import ASSETS, SITE_INFO_FILE
+from kb.config import Settings
+from kb.policy import POLICY_SCRIPT
+
+INDEX_FILE = "index.html"
+_GENERATED = {SITE_INFO_FILE, POLICY_SCRIPT, "search-index.json"}
+
+
+class GateError(Exception):
+    """The HTML gate cannot run (no runtime, no node); the message names the fix."""
+
+
+@dataclass(frozen=True)
+class Runtime:
+    scripts: tuple[Path, ...]
+    """Absolute paths, in the order index.html runs them."""
+    node_modules: Path
+    signature: str
+    """Changes whenever any script, the policy or the gate's own code changes."""
+
+
+class _Scripts(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            names = dict(attrs)
+            if names.get("src"):
+                self.found.append((str(names["src"]), "data-kb-wall" in names))
+
+
+def find_node_modules(settings: Settings) -> Path:
+    """The site's node_modules; a site without a package.json of its own uses the one beside
+    kb's source (a repository checkout), whose package.json pins the same packages."""
+    own = settings.path(settings.node_modules)
+    if own.is_dir():
+        return own
+    checkout = Path(__file__).resolve().parents[2] / "node_modules"
+    if not settings.path("package.json").exists() and checkout.is_dir():
+        return checkout
+    raise GateError(
+        f"{settings.node_modules}/ not found: kb renders pages with the site's pinned docsify; "
+        "run `npm ci` (or ./dev test)"
+    )
+
+
+def read_index(settings: Settings) -> str:
+    """index.html of the site: a regular file (never through a symlink)."""
+    path = settings.path(INDEX_FILE)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        raise GateError(
+            f"{INDEX_FILE} not found at {settings.root}: kb renders pages the way the site's "
+            "docsify page does; run kb in the site's folder or pass --root"
+        ) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise GateError(f"{INDEX_FILE} is not a regular file (a symlink?); replace it")
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def find_runtime(settings: Settings) -> Runtime:
+    """The scripts index.html runs, resolved to files; raises GateError."""
+    node_modules = find_node_modules(settings)
+    parser = _Scripts()
+    parser.feed(read_index(settings))
+    vendored = {asset.dest: asset for asset in ASSETS if "*" not in asset.src}
+    scripts: list[Path] = []
+    for src, wall in parser.found:
+        if wall:
+            continue
+        path = _resolve(settings, node_modules, vendored, src)
+        if path is not None:
+            scripts.append(path)
+    if not scripts:
+        raise GateError(f"{INDEX_FILE} loads no scripts from the site: is it a docsify page?")
+    return Runtime(tuple(scripts), node_modules, _signature(scripts))
+
+
+def _resolve(settings: Settings, node_modules: Path, vendored: dict, src: str) -> Path | None:
+    parts = urlsplit(src)
+    if parts.scheme or parts.netloc:
+        return None  # another origin: the CSP (script-src 'self') never runs it
+    rel = PurePosixPath(unquote(parts.path).lstrip("/"))
+    vendor_dir = PurePosixPath(settings.vendor_dir)
+    if rel.parts[: len(vendor_dir.parts)] == vendor_dir.parts:
+        inside = PurePosixPath(*rel.parts[len(vendor_dir.parts) :]).as_posix()
+        if inside in _GENERATED:
+            return None
+        asset = vendored.get(inside)
+        if asset is None:
+            raise GateError(
+                f"{INDEX_FILE} loads {src}, which kb does not vendor (tools/kb/assets.py ASSETS)"
+            )
+        return node_modules / asset.package / asset.src
+    path = settings.root.joinpath(*rel.parts)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        raise GateError(f"{INDEX_FILE} loads {src}, which does not exist") from None
+    if not stat.S_ISREG(info.st_mode) or ".." in rel.parts:
+        raise GateError(f"{INDEX_FILE} loads {src}, which is not a regular file in the site")
+    return path
+
+
+def _signature(scripts: list[Path]) -> str:
+    from kb.policy import POLICY_FILE  # noqa: PLC0415
+
+    digest = hashlib.blake2b(digest_size=20)
+    gate_code = sorted((Path(__file__).parent / "node").glob("*.mjs"))
+    for path in [*scripts, POLICY_FILE, *gate_code]:
+        try:
+            digest.update(path.read_bytes())
+        except OSError as exc:
+            raise GateError(f"cannot read {path}: {exc.strerror}; run `npm ci`") from None
+        digest.update(b"\0")
+    return digest.hexdigest()
