@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 
 from kb import build as kb_build
 from kb.render.sidebar import HEADER
-from tests.helpers import KbRunner, SiteBuilder, copy_site
+from tests.helpers import REPO, KbRunner, SiteBuilder, copy_site
 
 SIDEBAR = f"{HEADER}\n- 笔记\n  - [A](/docs/n/a.md)\n"
 
@@ -316,3 +318,21 @@ def test_github_format_from_the_cli(site: SiteBuilder, kb: KbRunner) -> None:
     assert out.splitlines()[0].startswith(
         "::error file=docs/n/a.md,line=6,col=1,title=LNK201 link-target-missing::"
     )
+
+
+def test_serve_without_node_modules_says_how_to_fix(site: SiteBuilder, kb: KbRunner) -> None:
+    root = site(_files({}))
+    shutil.copy2(REPO / "package.json", root / "package.json")  # the site pins its own
+    code, _, err = kb(root, "serve", "--port", "0", "--no-watch")
+    assert code == 3
+    assert "npm ci" in err and "internal error" not in err and "Traceback" not in err
+
+
+def test_serve_on_a_port_in_use_says_so(site: SiteBuilder, kb: KbRunner) -> None:
+    root = site(_files({}))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        code, _, err = kb(root, "serve", "--port", str(taken.getsockname()[1]), "--no-watch")
+    assert code == 3
+    assert "Address already in use" in err and "internal error" not in err

@@ -139,6 +139,8 @@ UNSAFE = [
     ("## 标题 <img src=x onerror=alert(1)>\n", "SEC602", "onerror", 0),
     ("## <i title='>\" onfocus=alert(1) autofocus x=\"'>t</i>\n", "SEC602", "onfocus", 0),
     ("[x](../_media/frag.md ':include')\n", "SEC602", "onerror", 0),
+    ("[x](https://evil.example/x.md ':include')\n", "SEC603", "from another host", 0),
+    ("[x](//evil.example/x.md ':include :type=markdown')\n", "SEC603", "from another host", 0),
 ]
 
 

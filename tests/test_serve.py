@@ -10,10 +10,12 @@ from http.server import ThreadingHTTPServer
 
 import pytest
 
+from kb.policy import SANDBOX_CSP, render_csp
 from kb.serve import SiteHandler
 
 Fetch = Callable[[str], tuple[int, dict[str, str], bytes]]
 
+SITE_CSP = render_csp(["player.bilibili.com"])
 PAGE = "---\ntype: note\ntitle: 页\n---\n# 中文页面\n".encode()
 PRIVATE_FILES = {
     ".git/config": b"[core]\n",
@@ -30,11 +32,19 @@ PRIVATE_FILES = {
 def fetch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fetch]:
     """GET raw request paths from a SiteHandler serving a small tree on 127.0.0.1."""
     tmp_path = tmp_path_factory.mktemp("serve")
-    for rel, data in {"docs/x.md": PAGE, "index.html": b"<!doctype html>", **PRIVATE_FILES}.items():
+    files = {
+        "docs/x.md": PAGE,
+        "index.html": b"<!doctype html>",
+        "docs/_media/x.html": b"<script>alert(1)</script>",
+        "docs/_media/x.svg": b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+        **PRIVATE_FILES,
+    }
+    for rel, data in files.items():
         path = tmp_path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SiteHandler, directory=str(tmp_path)))
+    handler = type("Handler", (SiteHandler,), {"site_csp": SITE_CSP})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(tmp_path)))
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     port = server.server_address[1]
@@ -68,6 +78,19 @@ def test_markdown_is_served_as_utf8_without_caching(fetch: Fetch) -> None:
     assert headers["cache-control"] == "no-cache"
     assert headers["x-content-type-options"] == "nosniff"
     assert body == PAGE
+
+
+def test_the_site_page_carries_its_csp_and_cannot_be_framed(fetch: Fetch) -> None:
+    for path in ("/", "/index.html", "/index.html?x=1"):
+        assert fetch(path)[1]["content-security-policy"] == f"{SITE_CSP}; frame-ancestors 'none'"
+
+
+@pytest.mark.parametrize("path", ["/docs/_media/x.html", "/docs/_media/x.svg", "/docs/x.md"])
+def test_every_other_file_is_sandboxed(fetch: Fetch, path: str) -> None:
+    status, headers, _ = fetch(path)
+    assert status == 200
+    assert headers["content-security-policy"] == SANDBOX_CSP
+    assert "sandbox" in SANDBOX_CSP and "default-src 'none'" in SANDBOX_CSP
 
 
 def test_index_and_query_strings_are_served(fetch: Fetch) -> None:

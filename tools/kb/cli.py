@@ -143,6 +143,17 @@ def _parser() -> argparse.ArgumentParser:
         "assets", help="copy the pinned front-end files from node_modules to vendor/"
     )
     assets.set_defaults(handler=cmd_assets)
+
+    publish = sub.add_parser(
+        "publish",
+        help="write the static site into a folder, only if every check passes",
+        description="Check everything (as kb check, with generated files up to date), then "
+        "write the site as it is hosted into DIR: index.html, the sidebar, assets/, vendor/ "
+        "and the files under docs/ that pages may publish. Nothing is written on errors.",
+    )
+    publish.add_argument("out", metavar="DIR", help="output folder (replaced on every run)")
+    _report_options(publish)
+    publish.set_defaults(handler=cmd_publish)
     return parser
 
 
@@ -240,6 +251,28 @@ def cmd_assets(settings: Settings, args: argparse.Namespace) -> int:
         return ExitCode.CONFIG_ERROR
     print(f"kb: vendor/ up to date ({len(written)} file(s) written)", file=sys.stderr)
     print(write_index(load_site(settings)), file=sys.stderr)
+    return ExitCode.OK
+
+
+def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
+    from kb.publish import PublishError, publish
+    from kb.serve import build_hash, edit_url
+
+    site = load_site(settings, use_cache=not args.no_cache)
+    pending, problems = plan_generated(site)
+    found = run_checks(site, pending, problems)
+    save_cache(site)
+    code = _report(found, args)
+    if code != ExitCode.OK:
+        print("kb: nothing published: fix the errors above first", file=sys.stderr)
+        return code
+    out = Path(args.out).resolve()
+    info = {"editUrl": edit_url(settings), "build": build_hash(settings)}
+    try:
+        count = publish(site, out, info)
+    except PublishError as exc:
+        raise ConfigError(str(exc)) from None
+    print(f"kb: published {count} file(s) to {out}", file=sys.stderr)
     return ExitCode.OK
 
 

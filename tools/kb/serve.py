@@ -17,6 +17,7 @@ from pathlib import Path
 from kb.build import apply, plan_generated, run_checks
 from kb.config import Settings
 from kb.diagnostics import Severity
+from kb.policy import SANDBOX_CSP, render_csp
 from kb.report import format_text
 from kb.site import load_site, save_cache
 
@@ -96,7 +97,15 @@ def _git(root: Path, *args: str) -> str:
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files with no-cache headers, UTF-8 markdown, and private folders hidden."""
+    """Static files with no-cache headers, UTF-8 markdown, and private folders hidden.
+
+    The site page gets its Content-Security-Policy as a header too (with frame-ancestors,
+    which a <meta> cannot carry); every other file gets a sandboxing CSP, so an .html or
+    .svg opened on its own runs no script and loads nothing.
+    """
+
+    site_csp = ""
+    """The CSP of index.html (kb.policy.render_csp); a server sets it in a subclass."""
 
     extensions_map = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
@@ -119,6 +128,8 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         if first.startswith(".") or first in _PRIVATE:
             self.send_error(404, "Not part of the site")
             return None
+        is_page = local == root or local == root / "index.html"
+        self._csp = f"{self.site_csp}; frame-ancestors 'none'" if is_page else SANDBOX_CSP
         return super().send_head()
 
     def _send_build(self) -> io.BytesIO:
@@ -132,6 +143,8 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-cache")
         self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", getattr(self, "_csp", SANDBOX_CSP))
+        self.send_header("Referrer-Policy", "strict-origin-when-cross-origin")
         super().end_headers()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
@@ -142,7 +155,8 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 def serve(settings: Settings, *, host: str | None, port: int | None, watch: bool) -> int:
     rebuild(settings)
     vendor(settings, live=watch)
-    handler = partial(SiteHandler, directory=str(settings.root))
+    handler = type("Handler", (SiteHandler,), {"site_csp": render_csp(settings.iframe_hosts)})
+    handler = partial(handler, directory=str(settings.root))
     bind = (host or settings.serve_host, settings.serve_port if port is None else port)
     server = http.server.ThreadingHTTPServer(bind, handler)
     address = f"http://{bind[0]}:{server.server_address[1]}/"

@@ -91,7 +91,17 @@ function fileRequests(readSiteFile, gate) {
       // docsify fetches the start page while it starts; only the pages kb renders are answered.
       if (!gate.open) return;
       gate.requested = true;
-      const text = readSiteFile(this._url);
+      let url;
+      try {
+        url = new URL(this._url, INDEX);
+      } catch {
+        url = null;
+      }
+      if (!url || url.origin !== ORIGIN) {
+        // The browser refuses (CSP connect-src 'self'); the gate reports that it was asked.
+        gate.offsite.push(this._url);
+      }
+      const text = url && url.origin === ORIGIN ? readSiteFile(this._url) : null;
       this.readyState = 4;
       this.status = text === null ? 404 : 200;
       this.statusText = text === null ? 'Not Found' : 'OK';
@@ -196,7 +206,7 @@ export function startDocsify(scripts, readSiteFile) {
     },
   });
   const location = new Location(`${INDEX}#/`);
-  const gate = { open: false };
+  const gate = { open: false, requested: false, offsite: [] };
   const globals = browserGlobals(document, location, fileRequests(readSiteFile, gate));
   const context = vm.createContext(globals);
   globals.window = globals.self = globals.globalThis = globals.top = globals.parent = context;
@@ -326,7 +336,12 @@ export function startDocsify(scripts, readSiteFile) {
     return answer;
   }
 
-  return { render, renderSidebar, doneEach, fetched, loadErrors, config: context.$docsify };
+  /** URLs on other origins docsify asked for since the last call (embeds of other sites). */
+  function offsite() {
+    return gate.offsite.splice(0);
+  }
+
+  return { render, renderSidebar, doneEach, fetched, offsite, loadErrors, config: context.$docsify };
 }
 
 /** Read a site file for docsify's requests: inside `root`, regular files only, bounded. */

@@ -103,6 +103,15 @@ async function pageFindings(request) {
       found.push(place(f, located(math.offset, f.needle || '$')));
     }
   }
+  for (const url of docsify.offsite()) {
+    const index = lines.findIndex((text) => text.includes(url));
+    found.push({
+      line: index < 0 ? 1 : index + 1,
+      code: 'SEC603',
+      message: `docsify would fetch ${url.length > 80 ? `${url.slice(0, 80)}…` : url} from another host and insert it`,
+      hint: 'embed (:include) only files of this site',
+    });
+  }
   if (toc) {
     // The table of contents repeats the headings: a finding there belongs to its heading.
     const headings = headingOffsets(fragment);

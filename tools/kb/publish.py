@@ -1,0 +1,110 @@
+"""`kb publish DIR`: the static site, as it is hosted, with only the files pages may publish.
+
+Nothing is written unless every check passes (the same checks as `kb check`, generated
+files up to date). The output is built next to DIR and swapped in at the end, so a failed
+run leaves the previous site as it was. A folder kb did not write is never replaced.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from kb.assets import vendor_assets
+from kb.checks.files import check_files
+from kb.config import Settings
+from kb.diagnostics import Severity
+from kb.policy import SANDBOX_CSP, render_csp
+from kb.runtime import find_node_modules
+from kb.site import Site
+
+MARKER = ".kb-publish"
+"""Written into every published folder; only such a folder is ever replaced."""
+ROOT_FILES = ("index.html", "_navbar.md", "_coverpage.md")
+
+
+class PublishError(Exception):
+    """The output folder cannot be written; the message names it and the fix."""
+
+
+def publish(site: Site, out: Path, site_info: dict[str, str]) -> int:
+    """Write the site into `out`; returns the number of files written."""
+    _refuse_foreign(out)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    staging.chmod(0o755)  # a web server reads it as another user
+    try:
+        count = _write(site, staging, site_info)
+        _swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return count
+
+
+def _refuse_foreign(out: Path) -> None:
+    if out.is_symlink():
+        raise PublishError(f"{out} is a symlink; publish into a real folder")
+    if out.exists() and not (out / MARKER).is_file():
+        raise PublishError(
+            f"{out} exists and was not written by `kb publish`; choose a new folder "
+            "(kb never replaces a folder it did not write)"
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _write(site: Site, staging: Path, site_info: dict[str, str]) -> int:
+    settings = site.settings
+    refused = {d.file for d in check_files(site) if d.severity >= Severity.ERROR}
+    docs = settings.docs_dir.strip("/") + "/"
+    files = [f for f in sorted(site.files) if f.startswith(docs) and f not in refused]
+    files += [f for f in (*ROOT_FILES, settings.sidebar) if f in site.files]
+    for file in files:
+        _copy(settings.path(file), staging / file)
+    assets = settings.path("assets")
+    for path in sorted(assets.rglob("*")) if assets.is_dir() and not assets.is_symlink() else []:
+        if path.is_file() and not path.is_symlink() and path.suffix in (".js", ".css"):
+            _copy(path, staging / path.relative_to(settings.root))
+            files.append(path.name)
+    vendored = vendor_assets(
+        find_node_modules(settings), staging / settings.vendor_dir, site_info, settings.iframe_hosts
+    )
+    from kb.search import write_index  # noqa: PLC0415 - search is only needed here
+
+    write_index(site, staging / settings.vendor_dir, site_info.get("build", ""))
+    (staging / ".nojekyll").write_bytes(b"")  # GitHub Pages: publish the _-files too
+    (staging / "_headers").write_text(_headers(settings), encoding="utf-8")
+    (staging / MARKER).write_text("written by kb publish; replaced on the next run\n")
+    return len(files) + len(vendored) + 1
+
+
+def _copy(src: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dest, follow_symlinks=False)
+
+
+def _headers(settings: Settings) -> str:
+    """Response headers for hosts that read a `_headers` file (Netlify, Cloudflare Pages):
+    the page's CSP as a header (a header can forbid framing), the pages' files sandboxed.
+    No header name is set by two rules that match the same path."""
+    page = f"{render_csp(settings.iframe_hosts)}; frame-ancestors 'none'"
+    docs = settings.docs_dir.strip("/")
+    return (
+        "/*\n"
+        "  X-Content-Type-Options: nosniff\n"
+        "  Referrer-Policy: strict-origin-when-cross-origin\n"
+        f"/\n  Content-Security-Policy: {page}\n"
+        f"/index.html\n  Content-Security-Policy: {page}\n"
+        f"/{docs}/*\n  Content-Security-Policy: {SANDBOX_CSP}\n"
+    )
+
+
+def _swap(staging: Path, out: Path) -> None:
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+    os.replace(staging, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
