@@ -11,7 +11,7 @@ BASE = {
     "docs/notes/_section.yaml": "title: 笔记\norder: 1\n",
     "docs/notes/a.md": NOTE.format(title="甲", body="![图](../_media/a.png)"),
     "docs/_media/a.png": b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
-    "docs/_media/d.svg": "<svg xmlns='http://www.w3.org/2000/svg'><rect width='1' height='1'/></svg>",
+    "docs/_media/d.svg": "<svg xmlns='http://www.w3.org/2000/svg'><rect width='1'/></svg>",
 }
 
 
