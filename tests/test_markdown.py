@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from kb.markdown import Heading, Link, mask_code, scan_markdown
+import math
+import time
+from collections.abc import Callable
+
+import pytest
+
+from kb.markdown import Heading, Link, external_links, mask_code, scan_markdown
 
 HEADINGS = """\
 # Title #
@@ -157,3 +163,133 @@ def test_a_code_span_that_opens_before_a_comment_marker_is_code_not_comment() ->
     # marked: `a <!-- b` is inline code, so the <script> after it is live HTML.
     scan = scan_markdown("`a <!-- b` <script>alert(1)</script> -->\n")
     assert [tag.name for tag in scan.tags] == ["script"]
+
+
+# Hostile pages: every pass must stay linear in the size of the body. Each family is scanned
+# at two sizes; doubling the input may at most about double the time (a quadratic pass
+# quadruples it). The bodies are tens of kilobytes: milliseconds for a linear pass, seconds
+# for a quadratic one.
+
+
+def _unclosed_backticks(chars: int) -> str:
+    """Runs of 1, 2, 3 … backticks in one paragraph: none is ever closed."""
+    count = math.isqrt(2 * chars)
+    return "".join("`" * length + " a " for length in range(1, count + 1))
+
+
+ADVERSARIAL: dict[str, Callable[[int], str]] = {
+    "links": lambda n: "[a](b.md) " * n,
+    "inline math": lambda n: "$x$ " * n,
+    "inline math on many lines": lambda n: "$x$\n" * n,
+    "display math": lambda n: "$$ " * n,
+    "unclosed backtick runs of many lengths": lambda n: _unclosed_backticks(n),
+    "single backticks": lambda n: "` a " * n,
+    "nested brackets": lambda n: "[" * n + "a](b.md)" + "]" * n,
+    "escaped brackets": lambda n: "[" + "\\[" * n,
+    "link with spaces": lambda n: "[a](" + " " * n,
+    "link open parens": lambda n: "[a](" * n,
+    "less-than signs": lambda n: "<" * n,
+    "unclosed tags": lambda n: "<a " * n,
+    "unclosed quoted tags": lambda n: "<a x='<a x=\"" * n,
+    "unclosed comments": lambda n: "<!-- " * n,
+    "stars": lambda n: "*" * n,
+    "underscores": lambda n: "_" * n,
+    "reference uses": lambda n: "[a][b] " * n,
+    "reference definitions": lambda n: "[a]: b.md\n" * n,
+    "indented lines": lambda n: "- a\n\n" + "    x\n\n" * n,
+    "indented blocks": lambda n: "para\n\n    code\n" * n,
+    "atx headings": lambda n: "# h\n" * n,
+    "closing hashes": lambda n: "# a" + " #" * n + " b\n",
+    "setext headings": lambda n: "h\n=\n" * n,
+    "fences": lambda n: "```\n" * n,
+    "autolinks": lambda n: "<http://a " * n,
+    "bare urls with parens": lambda n: "http://a.b/" + ")" * n,
+}
+
+
+def _seconds(run: Callable[[], object]) -> float:
+    best = math.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _sizes(make: Callable[[int], str], chars: int = 40_000) -> tuple[str, str]:
+    """The family's body at about `chars` characters, and at twice that."""
+    n = max(100, chars * 1000 // len(make(1000)))
+    return make(n), make(2 * n)
+
+
+@pytest.mark.parametrize("family", ADVERSARIAL)
+@pytest.mark.parametrize("scan", [scan_markdown, external_links], ids=["scan", "external"])
+def test_hostile_pages_scan_in_linear_time(family: str, scan: Callable[[str], object]) -> None:
+    small, large = _sizes(ADVERSARIAL[family])
+    # Timing on a shared machine is noisy: a linear pass passes at least once in three.
+    ratios = []
+    for _ in range(3):
+        small_time, large_time = _seconds(lambda: scan(small)), _seconds(lambda: scan(large))
+        assert large_time < 1.0, f"{family}: {len(large)} characters took {large_time:.2f} s"
+        ratios.append(large_time / max(small_time, 1e-3))  # below 1 ms: noise
+        if ratios[-1] < 3:
+            break
+    assert min(ratios) < 3, f"{family}: doubling the input multiplied the time by {ratios}"
+
+
+def test_a_hundred_thousand_links_scan_quickly_and_all_are_found() -> None:
+    body = "[a](b.md) " * 100_000
+    start = time.perf_counter()
+    scan = scan_markdown(body, body_line=3)
+    assert time.perf_counter() - start < 2.0
+    assert len(scan.links) == 100_000
+    assert scan.links[0] == Link(3, 1, "b.md", "link")
+    assert scan.links[-1] == Link(3, 999_991, "b.md", "link")
+
+
+def test_half_a_megabyte_of_inline_math_scans_quickly_without_issues() -> None:
+    for body in ("$x$ " * 125_000, "$x$\n" * 125_000):
+        start = time.perf_counter()
+        scan = scan_markdown(body)
+        assert time.perf_counter() - start < 2.0
+        assert scan.issues == ()
+
+
+def test_a_megabyte_of_unclosed_backtick_runs_scans_quickly() -> None:
+    # Each unclosed run used to be read to the end of the paragraph: 90 s for this page.
+    body = _unclosed_backticks(1_000_000)
+    start = time.perf_counter()
+    scan = scan_markdown(body + "[a](b.md)\n")
+    assert time.perf_counter() - start < 2.0
+    assert [link.target for link in scan.links] == ["b.md"]
+
+
+def test_results_on_hostile_pages_are_still_right() -> None:
+    n = 5_000
+    assert len(scan_markdown("[a][b] " * n).ref_uses) == n
+    assert len(scan_markdown("[a]: b.md\n" * n).links) == n
+    headings = scan_markdown("# h\n" * n).headings
+    assert len(headings) == n and headings[-1] == Heading(n, 1, "h", f"h-{n - 1}")
+    assert len(scan_markdown("h\n=\n" * n).headings) == n
+    assert [link.target for link in scan_markdown("[" * n + "a](b.md)").links] == ["b.md"]
+    assert scan_markdown("[" + "\\[" * n + "](c.md)").links == (Link(1, 1, "c.md", "link"),)
+    tags = scan_markdown("<a " * n + ">").tags
+    assert len(tags) == 1 and len(tags[0].attrs) == n - 1  # `<a` read as attribute names
+    assert scan_markdown("<!-- " * n + "-->[a](b.md)").links == (
+        Link(1, 5 * n + 4, "b.md", "link"),
+    )
+    unclosed = "".join("`" * length + " a " for length in range(2, 200))
+    links = scan_markdown(unclosed + "`[c](d.md)` [a](b.md)").links
+    assert [link.target for link in links] == ["b.md"]
+    assert external_links("see http://a.b/(c)" + ")" * n) == [Link(1, 5, "http://a.b/(c)", "bare")]
+
+
+def test_an_escaped_bracket_opens_no_link_but_an_escaped_backslash_does() -> None:
+    # marked reads `\[` as a literal bracket; `\\[` is a literal backslash, then a link.
+    assert scan_markdown("\\[a](x.md)\n").links == ()
+    assert scan_markdown("\\\\[a](x.md)\n").links == (Link(1, 3, "x.md", "link"),)
+    assert scan_markdown("[a\\[b](x.md)\n").links == (Link(1, 1, "x.md", "link"),)
+
+
+def test_a_link_with_only_a_title_has_an_empty_target() -> None:
+    assert scan_markdown('[a]( "t u")\n').links == (Link(1, 1, "", "link"),)
