@@ -68,3 +68,29 @@ def test_each_slugger_has_its_own_counter() -> None:
 def test_v4_slug_collapses_runs_of_dashes() -> None:
     assert v4_slug("C++ vs. Java & Python!") == "c-vs-java-python"
     assert v4_slug("Title    with   multiple spaces") == "title-with-multiple-spaces"
+
+
+def test_link_and_tag_stripping_match_docsify_regexes_on_random_text() -> None:
+    import random
+    import re
+
+    from kb.slugify import _strip_links, _strip_tags
+
+    links = re.compile(r"\[([^\]]+)\]\([^)]+\)")  # docsify's, as JavaScript runs it
+    tags = re.compile(r"<[^>]+>")
+    rng = random.Random(20261202)
+    for _ in range(20000):
+        text = "".join(rng.choice("[]()<>ab ") for _ in range(rng.randint(0, 30)))
+        assert _strip_links(text) == links.sub(r"\1", text), text
+        assert _strip_tags(text) == tags.sub("", text), text
+
+
+@pytest.mark.parametrize("piece", ["[a](", "[", "<", "[a]", "<a"])
+def test_hostile_headings_slug_in_linear_time(piece: str) -> None:
+    import time
+
+    from kb.slugify import slug_base
+
+    started = time.perf_counter()
+    slug_base(piece * 200_000 + "x")
+    assert time.perf_counter() - started < 1.0
