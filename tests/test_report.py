@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from kb.diagnostics import Diagnostic, Severity
 from kb.report import (
     FORMATTERS,
+    escape_line,
     format_github,
     format_json,
     format_markdown,
@@ -150,3 +153,89 @@ def test_markdown_format_groups_by_code_errors_first() -> None:
 def test_json_report_round_trips() -> None:
     found = [ERROR, WARNING, INFO]
     assert parse_json(format_json(found), "r.json") == found
+
+
+HOSTILE = Diagnostic(
+    "docs/a.md\n::error file=a::owned",
+    3,
+    0,
+    "LNK201",
+    "link 'x\x1b[2J\u202eevil' points to a missing page\r\n::error file=b::owned",
+    Severity.ERROR,
+    "did you mean\n::warning::owned\t?",
+)
+
+
+def test_text_escapes_control_characters_so_one_finding_is_one_line() -> None:
+    assert format_text([HOSTILE]).splitlines() == [
+        "docs/a.md\\n::error file=a::owned:3: LNK201 link 'x\\x1b[2J\\u202eevil' points to "
+        "a missing page\\r\\n::error file=b::owned",
+        "    hint: did you mean\\n::warning::owned\\t?",
+        "1 error(s), 0 warning(s) in 1 file(s)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("::error file=a::owned", "\\x3a:error file=a::owned"),
+        ("  ::error::x", "  \\x3a:error::x"),
+        ("\u3000::error::x", "\u3000\\x3a:error::x"),
+        ("a ::not at the start", "a ::not at the start"),
+        ("see ##[error]owned", "see #\\x23[error]owned"),
+        ("###[x]", "##\\x23[x]"),
+        ("\x00\x07\x7f\x85\x9f", "\\x00\\x07\\x7f\\x85\\x9f"),
+        ("\u202a\u202b\u202c\u202d\u202e", "\\u202a\\u202b\\u202c\\u202d\\u202e"),
+        (
+            "\u2066\u2067\u2068\u2069\u200e\u200f\u061c",
+            "\\u2066\\u2067\\u2068\\u2069\\u200e\\u200f\\u061c",
+        ),
+        ("\u2028\u2029", "\\u2028\\u2029"),
+        ("中文 — ok \\ \u00e9", "中文 — ok \\ \u00e9"),
+    ],
+)
+def test_escape_line(text: str, escaped: str) -> None:
+    assert escape_line(text) == escaped
+    assert escape_line(escaped) == escaped  # escaping twice changes nothing more
+
+
+def test_no_line_of_text_output_starts_a_workflow_command() -> None:
+    odd = Diagnostic("::error file=x::owned.md", 1, 0, "FM102", "bad", Severity.ERROR, "")
+    colon = Diagnostic(":", 0, 0, "FM102", "::x", Severity.ERROR, "::y")
+    for found in ([HOSTILE], [odd], [colon], [HOSTILE, odd, colon]):
+        for formatter in (format_text, format_markdown):
+            for line in formatter(found).splitlines():
+                assert not line.lstrip().startswith("::"), line
+                assert "##[" not in line, line
+    assert format_text([odd]).splitlines()[0] == "\\x3a:error file=x::owned.md:1: FM102 bad"
+
+
+def test_markdown_cells_hold_no_html_links_or_code() -> None:
+    sneaky = Diagnostic(
+        "docs/a`b|c.md",
+        1,
+        0,
+        "SEC601",
+        "<script>alert(1)</script> [click](https://evil.example) **bold** `code` a_b & \n## x",
+        Severity.ERROR,
+        "<img src=x onerror=alert(1)>",
+    )
+    text = format_markdown([sneaky])
+    assert "<script>" not in text and "<img" not in text
+    row = text.splitlines()[-1]
+    assert row == (
+        "| ``docs/a`b\\|c.md:1`` "
+        "| &lt;script&gt;alert(1)&lt;/script&gt; \\[click\\](https://evil.example) "
+        "\\*\\*bold\\*\\* \\`code\\` a\\_b &amp; \\n## x "
+        "| &lt;img src=x onerror=alert(1)&gt; |"
+    )
+
+
+def test_markdown_escapes_control_characters_and_keeps_one_row_per_finding() -> None:
+    lines = format_markdown([HOSTILE]).splitlines()
+    rows = [line for line in lines if line.startswith("| `")]
+    assert rows == [
+        "| `docs/a.md\\n::error file=a::owned:3` "
+        "| link 'x\\x1b\\[2J\\u202eevil' points to a missing page\\r\\n::error file=b::owned "
+        "| did you mean\\n::warning::owned\\t? |"
+    ]

@@ -23,7 +23,7 @@ from kb.build import (
 )
 from kb.config import ConfigError, Settings, find_root, load_settings
 from kb.diagnostics import Diagnostic, Severity
-from kb.report import FORMATTERS
+from kb.report import FORMATTERS, escape_line
 from kb.runtime import GateError
 from kb.site import Site, load_site, save_cache
 
@@ -46,12 +46,12 @@ def run(argv: Sequence[str]) -> int:
         settings = load_settings(Path(args.root).resolve() if args.root else find_root(Path.cwd()))
         return int(args.handler(settings, args))
     except (ConfigError, GeneratorError, GateError, AssetError) as exc:
-        print(f"kb: error: {exc}", file=sys.stderr)
+        print(escape_line(f"kb: error: {exc}"), file=sys.stderr)
         return ExitCode.CONFIG_ERROR
     except OSError as exc:
         # The machine refused something kb needs (a port, a folder, a file): say which.
         where = f" ({exc.filename})" if exc.filename else ""
-        print(f"kb: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        print(escape_line(f"kb: error: {exc.strerror or exc}{where}"), file=sys.stderr)
         return ExitCode.CONFIG_ERROR
     except KeyboardInterrupt:
         return 130
@@ -183,7 +183,7 @@ def cmd_tables(settings: Settings, args: argparse.Namespace) -> int:
     changes, problems = plan_tables(site)
     save_cache(site)
     for problem in problems:
-        print(problem, file=sys.stderr)
+        print(escape_line(str(problem)), file=sys.stderr)
     code = _generate(site, changes, args.check, "tables")
     return (
         code
@@ -200,7 +200,7 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     if not args.check and changes:
         written = apply(site, changes)
         for file in written:
-            print(f"kb: wrote {file}", file=sys.stderr)
+            print(escape_line(f"kb: wrote {file}"), file=sys.stderr)
         # Pages whose tables were rewritten are parsed again; the sidebar is no page.
         if any(file in site.infos for file in written):
             site = load_site(settings, use_cache=not args.no_cache, reuse=site)
@@ -247,7 +247,7 @@ def cmd_assets(settings: Settings, args: argparse.Namespace) -> int:
     try:
         written = vendor(settings)
     except AssetError as exc:
-        print(f"kb: error: {exc}", file=sys.stderr)
+        print(escape_line(f"kb: error: {exc}"), file=sys.stderr)
         return ExitCode.CONFIG_ERROR
     print(f"kb: vendor/ up to date ({len(written)} file(s) written)", file=sys.stderr)
     print(write_index(load_site(settings)), file=sys.stderr)
@@ -311,16 +311,17 @@ def cmd_links(settings: Settings, args: argparse.Namespace) -> int:
 def _generate(site: Site, changes: list[FileChange], check: bool, what: str) -> int:
     if check:
         for change in changes:
-            sys.stdout.write(change.diff())
+            lines = change.diff().splitlines()
+            sys.stdout.write("".join(escape_line(line) + "\n" for line in lines))
         if changes:
             files = ", ".join(c.file for c in changes)
-            print(f"kb: {what} out of date: {files}; run `kb {what}`", file=sys.stderr)
+            print(escape_line(f"kb: {what} out of date: {files}; run `kb {what}`"), file=sys.stderr)
             return ExitCode.FINDINGS
         print(f"kb: {what} up to date", file=sys.stderr)
         return ExitCode.OK
     written = apply(site, changes)
     for file in written:
-        print(f"kb: wrote {file}", file=sys.stderr)
+        print(escape_line(f"kb: wrote {file}"), file=sys.stderr)
     if not written:
         print(f"kb: {what} up to date", file=sys.stderr)
     return ExitCode.OK

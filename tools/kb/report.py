@@ -1,11 +1,50 @@
-"""Formatters: a sequence of diagnostics → text. One function per format."""
+"""Formatters: a sequence of diagnostics → text. One function per format.
+
+File names, link targets, YAML values and headings in messages come from pull requests,
+and CI logs are read by machines too: the text and markdown formats show control
+characters escaped, so one finding is always one line, and never let a line start a
+GitHub Actions workflow command (JSON and GitHub annotations escape by their own rules).
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 
 from kb.diagnostics import Diagnostic, Severity
+
+# C0 (newline, tab and CR included), DEL, C1, line/paragraph separators, and the Unicode
+# bidi controls that can make a line read differently from what it holds.
+_CONTROL = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def escape_line(text: str) -> str:
+    """`text` safe to print as (part of) one line of a log.
+
+    Control and bidi characters are shown escaped (`\\n`, `\\x1b`, `\\u202e`); a `::` that
+    would start the line (GitHub Actions reads it as a workflow command, after any leading
+    spaces) becomes `\\x3a:`; and `##[`, which the Actions runner also reads as a (legacy)
+    command anywhere in a line, becomes `#\\x23[`.
+    """
+    text = _CONTROL.sub(_escape_char, text)
+    if "##[" in text:
+        text = text.replace("##[", "#\\x23[")
+    start = len(text) - len(text.lstrip())
+    if text.startswith("::", start):
+        text = text[:start] + "\\x3a" + text[start + 1 :]
+    return text
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def format_text(diagnostics: Sequence[Diagnostic]) -> str:
@@ -13,10 +52,10 @@ def format_text(diagnostics: Sequence[Diagnostic]) -> str:
     lines = []
     for d in diagnostics:
         level = "" if d.severity == Severity.ERROR else f"({d.severity.label}) "
-        lines.append(f"{d.location()}: {d.code} {level}{d.message}")
+        lines.append(escape_line(f"{d.location()}: {d.code} {level}{d.message}"))
         if d.hint:
-            lines.append(f"    hint: {d.hint}")
-    lines.append(summary(diagnostics))
+            lines.append(escape_line(f"    hint: {d.hint}"))
+    lines.append(escape_line(summary(diagnostics)))
     return "\n".join(lines) + "\n"
 
 
@@ -86,18 +125,23 @@ def format_markdown(diagnostics: Sequence[Diagnostic]) -> str:
     for d in diagnostics:
         by_code.setdefault(d.code, []).append(d)
     order = sorted(by_code, key=lambda code: (-max(d.severity for d in by_code[code]), code))
-    lines = [f"### kb: {summary(diagnostics)}", "", "| | Code | Count |", "| --- | --- | --- |"]
+    lines = [
+        f"### kb: {_md_cell(summary(diagnostics))}",
+        "",
+        "| | Code | Count |",
+        "| --- | --- | --- |",
+    ]
     for code in order:
         found = by_code[code]
         name = found[0].name
         icon = _ICONS.get(max(d.severity for d in found), "")
-        lines.append(f"| {icon} | `{code}` {name} | {len(found)} |")
+        lines.append(f"| {icon} | {_md_code(code)} {name} | {len(found)} |")
     for code in order:
         found = by_code[code]
-        lines += ["", f"#### `{code}` {found[0].name} ({len(found)})", ""]
+        lines += ["", f"#### {_md_code(code)} {found[0].name} ({len(found)})", ""]
         lines += ["| Where | Problem | Fix |", "| --- | --- | --- |"]
         lines += [
-            f"| `{d.location()}` | {_md_cell(d.message)} | {_md_cell(d.hint)} |"
+            f"| {_md_code(d.location())} | {_md_cell(d.message)} | {_md_cell(d.hint)} |"
             for d in sorted(found)
         ]
     return "\n".join(lines) + "\n"
@@ -106,8 +150,25 @@ def format_markdown(diagnostics: Sequence[Diagnostic]) -> str:
 _ICONS = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 
 
+_MD_SPECIAL = re.compile(r"[\\|`*_\[\]]")
+_MD_HTML = re.compile(r"[&<>]")
+_BACKTICKS = re.compile(r"`+")
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
 def _md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Plain text in a table cell: no HTML, links, emphasis or code can start in it."""
+    text = _MD_SPECIAL.sub(lambda m: "\\" + m.group(), text)
+    text = _MD_HTML.sub(lambda m: _MD_ENTITIES[m.group()], text)
+    return escape_line(text)
+
+
+def _md_code(text: str) -> str:
+    """`text` as a code span in a table cell, whatever backticks it holds."""
+    text = escape_line(text).replace("|", "\\|")
+    fence = "`" * (max(map(len, _BACKTICKS.findall(text)), default=0) + 1)
+    pad = " " if text.startswith(("`", " ")) or text.endswith(("`", " ")) else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def summary(diagnostics: Sequence[Diagnostic]) -> str:

@@ -18,7 +18,7 @@ from kb.build import apply, plan_generated, run_checks
 from kb.config import Settings
 from kb.diagnostics import Severity
 from kb.policy import SANDBOX_CSP, render_csp
-from kb.report import format_text
+from kb.report import escape_line, format_text
 from kb.site import load_site, save_cache
 
 # Top-level names the site never needs; everything else under the root is served read-only.
@@ -177,7 +177,7 @@ def rebuild(settings: Settings) -> None:
     site = load_site(settings)
     changes, problems = plan_generated(site)
     for file in apply(site, changes):
-        print(f"kb: wrote {file}", file=sys.stderr)
+        print(escape_line(f"kb: wrote {file}"), file=sys.stderr)
     if changes:
         site = load_site(settings, reuse=site)
     found = [d for d in run_checks(site, [], problems) if d.severity >= Severity.WARNING]
@@ -215,5 +215,5 @@ def _watch(settings: Settings, interval: float = 0.5) -> None:
             rebuild(settings)
             vendor(settings, live=True)
         except Exception as exc:  # noqa: BLE001 - keep serving; the next change retries
-            print(f"kb: rebuild failed: {exc}", file=sys.stderr, flush=True)
+            print(escape_line(f"kb: rebuild failed: {exc}"), file=sys.stderr, flush=True)
         before = _snapshot(settings)
