@@ -104,6 +104,23 @@ def _refuse(text: str, first_line: int) -> None:
     raise Unsupported(text)
 
 
+KEYS = ["title", "null", "Null", "NULL", "true", "False", "yes", "No", "on", "OFF", "y", "n", "_"]
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_keys_agree_with_pyyaml(key: str) -> None:
+    _compare(f"{key}: x\n")
+    _compare(f"a: 1\n{key}:\n  - x\n")
+
+
+def test_long_base_60_numbers_are_refused_before_they_are_built() -> None:
+    with pytest.raises(ValueError):
+        parse_simple("a: 1" + ":30" * 50_000 + "\n", 1)
+    with pytest.raises(ValueError):
+        parse_simple("a: 1" + ":30" * 300 + ".5\n", 1)  # beyond float range
+    assert parse_simple("a: 1:30\n", 1)[0] == {"a": 90}
+
+
 @pytest.mark.parametrize("scalar", SCALARS)
 def test_every_scalar_form_agrees_as_value_flow_item_and_block_item(scalar: str) -> None:
     _compare(f"k: {scalar}\n")
@@ -172,6 +189,27 @@ def test_real_front_matter_agrees_and_mostly_takes_the_fast_path() -> None:
         "a: long\n  continued\n",
         "- a\n- b\n",
         "'a': 1\n",
+        "a: [b, &x c]\n",
+        "a: [b, *x]\n",
+        "a: [!t b]\n",
+        "a:\n  - &x b\n",
+        "a:\n  - *x\n",
+        "a:\n  - !t b\n",
+        "a: !t\n",
+        "&x a: b\n",
+        "a: b\n*x : c\n",
+        "!t a: b\n",
+        "<<: {a: 1}\n",
+        "a: {b: c}\n",
+        "a: [b, {c: d}]\n",
+        "a: [b, [c]]\n",
+        "a:\n  - [b]\n",
+        "a:\n  - {b: c}\n",
+        "a: [" * 50 + "\n",
+        "a: [b, c] # comment\n",
+        "null: x\n",
+        "Yes: x\n",
+        "off: x\n",
     ],
 )
 def test_anything_outside_the_plain_subset_is_handed_to_pyyaml(text: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from kb.frontmatter import normalize_text, split_front_matter
@@ -103,3 +105,38 @@ def test_unclosed_flow_sequence_is_reported_where_it_opens_not_on_the_closing_fe
     # YAML at all. The '[' that is never closed is on line 3.
     _, found = split_front_matter("---\ntype: note\ntitle: [unclosed\n---\n# T\n", FILE)
     assert [(d.code, d.line) for d in found] == [("FM102", 3)]
+
+
+BOMB = (
+    "---\n"
+    "type: note\n"
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+    "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+    "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+    "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+    "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
+    "h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n"
+    "i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n"
+    "---\n"
+    "# 标题\n"
+)
+
+
+def test_an_alias_bomb_in_front_matter_is_fm115_at_file_lines_and_quick() -> None:
+    start = time.perf_counter()
+    front, found = split_front_matter(BOMB, FILE)
+    assert time.perf_counter() - start < 0.5
+    assert front.present and front.doc is None
+    assert front.body == "# 标题\n" and front.body_line == 13
+    assert {d.code for d in found} == {"FM115"}
+    assert [(d.line, d.column) for d in found[:3]] == [(3, 4), (4, 4), (4, 8)]
+
+
+@pytest.mark.parametrize("depth", [500, 100_000])
+def test_deeply_nested_front_matter_is_a_finding_not_a_crash(depth: int) -> None:
+    for value in ("[" * depth + "]" * depth, "{a: " * depth + "1" + "}" * depth):
+        front, found = split_front_matter(f"---\ntype: note\ntitle: {value}\n---\n# T\n", FILE)
+        assert front.doc is None
+        assert [(d.code, d.line) for d in found] == [("FM115", 3)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kb.render.tables import validate_data_table
 from kb.schema import PAGE_TYPES, validate_front_matter, validate_section
 from kb.vocabulary import Term
 from kb.yamlio import parse_yaml
@@ -315,3 +316,75 @@ def test_section_problems() -> None:
 
 def test_section_that_is_not_a_mapping() -> None:
     assert _section("- title\n") == [(1, "FM113", "expected key: value pairs, got a list")]
+
+
+MARKUP_HINT = (
+    "metadata is plain text: remove the markup "
+    "(write '<' followed by a space, or '＜', when you mean less-than)"
+)
+
+
+def test_html_in_a_title_is_fm116_at_its_line() -> None:
+    text = paper_with(
+        "title: A Valid Paper",
+        """title: '<meta http-equiv=refresh content="0;url=//evil.example">'""",
+    )
+    assert findings(text) == [
+        (
+            3,
+            "FM116",
+            "'title' contains HTML markup '<meta http-equiv=refresh content=\"0;url…'",
+            MARKUP_HINT,
+        )
+    ]
+
+
+def test_html_in_list_items_and_nested_values_is_found_at_each_line() -> None:
+    text = (
+        "type: note\ntitle: ok\nauthors:\n  - A\n  - </b>\nextra:\n  inner:\n    - <!-- x\n"
+        "other: <?php ?>\n"
+    )
+    found = [(line, code, message) for line, code, message, _ in findings(text)]
+    assert (6, "FM116", "'authors[1]' contains HTML markup '</b>'") in found
+    assert (9, "FM116", "'extra.inner[0]' contains HTML markup '<!-- x'") in found
+    assert (10, "FM116", "'other' contains HTML markup '<?php ?>'") in found
+    assert [f for f in found if f[1] == "FM116"] == [
+        (6, "FM116", "'authors[1]' contains HTML markup '</b>'"),
+        (9, "FM116", "'extra.inner[0]' contains HTML markup '<!-- x'"),
+        (10, "FM116", "'other' contains HTML markup '<?php ?>'"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "value", ["p < 0.05", "a<3", "x <= y", "<-- arrow", "'<'", "1 < 2 > 0", "＜b＞"]
+)
+def test_less_than_that_is_not_markup_is_allowed(value: str) -> None:
+    text = paper_with("venue: Some Journal", f"venue: {value}")
+    assert [f for f in findings(text) if f[1] == "FM116"] == []
+
+
+@pytest.mark.parametrize("page_type", [*PAGE_TYPES, "unknown"])
+def test_markup_is_reported_for_every_page_type(page_type: str) -> None:
+    found = findings(f"type: {page_type}\ntitle: <b>x</b>\n")
+    assert (3, "FM116") in [(line, code) for line, code, _, _ in found]
+
+
+def test_markup_in_a_section_title_is_fm116() -> None:
+    doc, _ = parse_yaml("title: <i>栏目</i>\norder: 1\n", "docs/notes/_section.yaml")
+    assert doc is not None
+    found = validate_section(doc, "docs/notes/_section.yaml")
+    assert [(d.code, d.line) for d in found] == [("FM116", 1)]
+
+
+def test_markup_in_data_table_values_is_fm116() -> None:
+    text = (
+        "columns:\n  - {key: name, title: <u>名称</u>}\n"
+        "rows:\n  - name: ok\n  - name: <script>x</script>\n"
+    )
+    doc, _ = parse_yaml(text, "docs/_data/t.yaml")
+    assert doc is not None
+    found = validate_data_table(doc.data, doc.line, "docs/_data/t.yaml")
+    assert [(d.code, d.line, d.message) for d in found] == [
+        ("FM116", 2, "'columns[0].title' contains HTML markup '<u>名称</u>'"),
+        ("FM116", 5, "'rows[1].name' contains HTML markup '<script>x</script>'"),
+    ]

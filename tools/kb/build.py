@@ -20,7 +20,7 @@ from kb.render.tables import expected_regions, validate_data_table
 from kb.runtime import INDEX_FILE
 from kb.site import Site
 from kb.writer import TextStyle, encode, read_text, write_if_changed
-from kb.yamlio import parse_yaml
+from kb.yamlio import parse_yaml, read_yaml_file
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,11 @@ def _check_data_files(site: Site) -> Iterator[Diagnostic]:
         if path.resolve() == vocabulary:
             continue
         file = path.relative_to(site.settings.root).as_posix()
-        doc, found = parse_yaml(path.read_text(encoding="utf-8-sig"), file)
+        text, unread = read_yaml_file(path, file)
+        yield from unread
+        if text is None:
+            continue
+        doc, found = parse_yaml(text, file)
         yield from found
         if doc is not None:
             yield from validate_data_table(doc.data, doc.line, file)

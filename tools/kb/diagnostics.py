@@ -165,6 +165,23 @@ CODES: dict[str, CodeInfo] = {
         "YAML 数据文件或词表的结构不对。",
         "按提示修正对应条目。",
     ),
+    "FM115": CodeInfo(
+        "yaml-construct",
+        "Front matter or a data file uses a YAML anchor, alias, tag or merge key, "
+        "or nests deeper than 12 levels.",
+        E,
+        "元数据或数据文件使用了 YAML 锚点（`&`）、别名（`*`）、标签（`!`、`!!`）或合并键（`<<`），"
+        "或嵌套超过 12 层；这些写法可被用来构造耗尽内存的“炸弹”，一律不予解析。",
+        "把值完整写出来，不要引用或标注；把数据拆平，只用几层键和列表。",
+    ),
+    "FM116": CodeInfo(
+        "metadata-markup",
+        "A metadata value contains HTML markup (`<` followed by a letter, `/`, `!` or `?`).",
+        E,
+        "元数据或数据表中的文字含有 HTML 标记（`<` 后紧跟字母、`/`、`!` 或 `?`）；"
+        "第三方前端可能把它当作 HTML 插入页面。",
+        "元数据只写纯文本：删除标记；表示小于号时写 `< ` 加空格，或用全角 `＜`。",
+    ),
     # Links, anchors, images.
     "LNK201": CodeInfo(
         "link-target-missing",

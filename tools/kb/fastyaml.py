@@ -4,8 +4,10 @@
 read here, about ten times faster than PyYAML's composer. Plain scalars are resolved with
 PyYAML's own resolver patterns and constructors, so `2019`, `yes`, `~` and `2026-11-22` get
 exactly the types PyYAML would give them. Anything else — quoting with escapes, multi-line
-scalars, nested mappings, anchors, tags, `: ` or ` #` inside a value — raises `Unsupported`
-and the caller parses the block with PyYAML instead; tests compare both on many inputs.
+scalars, nested mappings or lists, anchors (`&`), aliases (`*`), tags (`!`), merge keys,
+`: ` or ` #` inside a value — raises `Unsupported` and the caller parses the block with
+PyYAML instead, behind the checks in `kb.yamlio`; tests compare both on many inputs.
+The parse is one loop over the lines: nothing here recurses.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ _STR = "tag:yaml.org,2002:str"
 _PLAIN_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("bool", "null", "int", "float", "timestamp")
 )
+_NUMBER_TAGS = frozenset(("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"))
+_MAX_BASE_60 = 64
+"""Longest base-60 number (`1:30:00`) built: PyYAML builds them in quadratic time."""
 
 Lines = dict[tuple[str | int, ...], int]
 
@@ -53,6 +58,8 @@ def parse_simple(text: str, first_line: int) -> tuple[Any, Lines, list[tuple[str
         key_match = _KEY.match(line)
         if key_match:
             key, raw = key_match.group(1), key_match.group(2) or ""
+            if not isinstance(_resolve(key), str):
+                raise Unsupported(key)  # `null:`, `yes:` …: PyYAML's key is not text
             if key in data:
                 duplicates.append((key, number, lines[(key,)]))
             first_key = first_key or number
@@ -134,6 +141,16 @@ def _resolve(plain: str) -> Any:
         if pattern.match(plain):
             if tag not in _PLAIN_TAGS:
                 raise Unsupported(plain)
+            check_scalar(tag, plain)
             node = ScalarNode(tag, plain)
-            return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
+            try:
+                return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
+            except OverflowError as exc:  # a base-60 float beyond float range
+                raise ValueError(str(exc)) from None
     return plain
+
+
+def check_scalar(tag: str, value: str) -> None:
+    """Raise ValueError for a scalar PyYAML would take too long to build."""
+    if tag in _NUMBER_TAGS and len(value) > _MAX_BASE_60 and ":" in value:
+        raise ValueError(f"a base-60 number of {len(value)} characters is too long")

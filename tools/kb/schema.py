@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from kb.diagnostics import Diagnostic, make
-from kb.yamlio import YamlDoc
+from kb.yamlio import YamlDoc, YamlPath
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,12 @@ SECTION_FIELDS: dict[str, Field] = {
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _ARXIV = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
 _URL = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?$")
+_MARKUP = re.compile(r"<[A-Za-z/!?]")
+"""What an HTML parser reads as the start of a tag, end tag, comment or declaration."""
+_MARKUP_HINT = (
+    "metadata is plain text: remove the markup "
+    "(write '<' followed by a space, or '＜', when you mean less-than)"
+)
 
 Vocabulary = Mapping[str, Mapping[str, Any]]
 
@@ -101,11 +107,12 @@ def validate_front_matter(
     meta = doc.data
     if not isinstance(meta, dict):
         return [make("FM103", file, doc.line(), f"expected key: value pairs, got {_show(meta)}")]
+    found = check_markup(meta, doc.line, file)
     page_type = meta.get("type")
     if page_type not in PAGE_TYPES:
-        return [_bad_type(page_type, file, doc)]
+        return [*found, _bad_type(page_type, file, doc)]
     schema = PAGE_TYPES[page_type]
-    found = list(_check_fields(meta, schema, file, doc, vocabulary, year))
+    found.extend(_check_fields(meta, schema, file, doc, vocabulary, year))
     if page_type == "paper":
         found.extend(_check_paper(meta, file, doc))
     return found
@@ -116,7 +123,8 @@ def validate_section(doc: YamlDoc, file: str) -> list[Diagnostic]:
     meta = doc.data
     if not isinstance(meta, dict):
         return [make("FM113", file, doc.line(), f"expected key: value pairs, got {_show(meta)}")]
-    found = list(_check_fields(meta, SECTION_FIELDS, file, doc, {}, dt.date.today().year))
+    found = check_markup(meta, doc.line, file)
+    found.extend(_check_fields(meta, SECTION_FIELDS, file, doc, {}, dt.date.today().year))
     group_by = meta.get("group_by")
     if group_by is not None and group_by != "category":
         found.append(
@@ -128,6 +136,50 @@ def validate_section(doc: YamlDoc, file: str) -> list[Diagnostic]:
             )
         )
     return found
+
+
+def check_markup(data: Any, line_of: Callable[..., int], file: str) -> list[Diagnostic]:
+    """FM116 for every text value (in lists and mappings too) that holds HTML markup.
+
+    kb escapes metadata in what it generates, but front-end code that copies sidebar or
+    table text into `innerHTML` would bring it to life; "p < 0.05" stays allowed.
+    """
+    return [
+        make(
+            "FM116",
+            file,
+            line_of(*path),
+            f"'{_label(path)}' contains HTML markup {_excerpt(text)}",
+            hint=_MARKUP_HINT,
+        )
+        for path, text in _markup(data, ())
+    ]
+
+
+def _markup(value: Any, path: YamlPath) -> Iterator[tuple[YamlPath, str]]:
+    """(path, text from the markup on) of each string holding markup; YAML nesting is
+    bounded by kb.yamlio, so this recursion is shallow."""
+    if isinstance(value, str):
+        match = _MARKUP.search(value)
+        if match:
+            yield path, value[match.start() :]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _markup(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _markup(item, (*path, index))
+
+
+def _label(path: YamlPath) -> str:
+    label = ""
+    for part in path:
+        label += f"[{part}]" if isinstance(part, int) else f".{part}" if label else part
+    return label
+
+
+def _excerpt(text: str, limit: int = 40) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def _bad_type(page_type: Any, file: str, doc: YamlDoc) -> Diagnostic:

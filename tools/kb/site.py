@@ -29,7 +29,8 @@ from kb.model import (
 )
 from kb.schema import validate_section
 from kb.vocabulary import Term, load_vocabulary
-from kb.yamlio import parse_yaml
+from kb.writer import read_regular
+from kb.yamlio import MAX_DATA_BYTES, parse_yaml, read_yaml_file
 
 T = TypeVar("T")
 SECTION_FILE = "_section.yaml"
@@ -116,7 +117,8 @@ class Site:
             digest.update((self.cache.salt if self.cache else "").encode())
             data_dir = self.settings.path(self.settings.data_dir)
             for path in sorted(data_dir.glob("*.yaml")) if data_dir.is_dir() else []:
-                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+                raw = read_regular(str(path), MAX_DATA_BYTES)
+                digest.update(path.name.encode() + b"\0" + raw)
             for file in sorted(self.infos):
                 digest.update(file.encode() + b"\0")
                 digest.update(self.infos[file].meta_blob)
@@ -310,7 +312,7 @@ def load_sections(
     for folder in folders:
         file = f"{folder}/{SECTION_FILE}"
         try:
-            text = settings.path(file).read_text(encoding="utf-8-sig")
+            text, unread = read_yaml_file(settings.path(file), file)
         except FileNotFoundError:
             found.append(
                 make(
@@ -323,7 +325,8 @@ def load_sections(
             )
             sections[folder] = Section(folder, folder.rsplit("/", 1)[-1], 1000)
             continue
-        doc, errors = parse_yaml(text, file)
+        found.extend(unread)
+        doc, errors = parse_yaml(text, file) if text is not None else (None, [])
         found.extend(errors)
         if doc is not None:
             found.extend(validate_section(doc, file))
@@ -434,21 +437,6 @@ def _process(job: _Job, files: list[str]) -> list[_Result]:
             page = parse_page(file, raw, job.ctx, special=_is_special(file))
             results.append((file, key, encode_page(page)))
     return results
-
-
-def read_regular(path: str, limit: int) -> bytes:
-    """At most `limit` + 1 bytes of a regular file, never through a symlink (the file may
-    have been swapped for one since the walk); a file that is not regular reads as empty."""
-    try:
-        fd = os.open(
-            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        )
-    except OSError:
-        return b""
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            return b""
-        return handle.read(limit + 1)
 
 
 _WORKER_JOB: _Job | None = None

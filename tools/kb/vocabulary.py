@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from kb.diagnostics import Diagnostic, make
-from kb.yamlio import parse_yaml
+from kb.schema import check_markup
+from kb.yamlio import parse_yaml, read_yaml_file
 
 VOCABULARIES = ("categories", "tasks", "modalities", "areas")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -29,7 +30,7 @@ Vocabulary = Mapping[str, Mapping[str, Term]]
 def load_vocabulary(path: Path, file: str) -> tuple[dict[str, dict[str, Term]], list[Diagnostic]]:
     """Read and validate the vocabulary file; unknown shapes are FM114."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text, unread = read_yaml_file(path, file)
     except FileNotFoundError:
         return _empty(), [
             make(
@@ -40,10 +41,14 @@ def load_vocabulary(path: Path, file: str) -> tuple[dict[str, dict[str, Term]], 
                 hint="create it or fix [tool.kb] vocabulary",
             )
         ]
+    if text is None:
+        return _empty(), unread
     doc, found = parse_yaml(text, file)
     if doc is None:
         return _empty(), found
     data = doc.data if isinstance(doc.data, dict) else {}
+    # Term titles reach the sidebar, tables and search results: plain text only.
+    found.extend(check_markup(data, doc.line, file))
     vocab: dict[str, dict[str, Term]] = {}
     for name in VOCABULARIES:
         entries = data.get(name)

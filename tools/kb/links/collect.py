@@ -11,7 +11,8 @@ from kb.config import Settings
 from kb.frontmatter import normalize_text, split_front_matter
 from kb.markdown import external_links
 from kb.site import find_files
-from kb.yamlio import parse_yaml
+from kb.writer import read_regular
+from kb.yamlio import parse_yaml, read_yaml_file
 
 _SAFE = "/:?#[]@!$&'()*+,;=%~-._"
 """Characters kept as they are when a URL is percent-encoded (RFC 3986 reserved + %)."""
@@ -74,14 +75,17 @@ def collect(settings: Settings) -> list[Occurrence]:
     """Pages, the sidebar and the YAML data files, in file order."""
     pages, _, _ = find_files(settings)
     found: list[Occurrence] = []
+    limit = settings.max_page_kb * 1024
     for file in [*pages, settings.sidebar]:
-        path = settings.path(file)
-        if path.is_file():
-            found.extend(_from_page(file, path.read_bytes()))
+        raw = read_regular(str(settings.path(file)), limit)
+        if len(raw) <= limit:  # a larger page is MD504 and not read
+            found.extend(_from_page(file, raw))
     data_dir = settings.path(settings.data_dir)
     for path in sorted(data_dir.glob("*.yaml")) if data_dir.is_dir() else []:
         file = path.relative_to(settings.root).as_posix()
-        found.extend(_from_yaml(file, path.read_text(encoding="utf-8-sig"), 1))
+        text, _ = read_yaml_file(path, file)
+        if text is not None:  # kb check reports why it is not read
+            found.extend(_from_yaml(file, text, 1))
     return found
 
 

@@ -14,10 +14,10 @@ from kb.diagnostics import CODES, Diagnostic, make
 from kb.model import PageInfo, ParsedPage
 from kb.render.sidebar import page_label
 from kb.render.text import md_cell, md_text, md_url
-from kb.schema import PAGE_TYPES
+from kb.schema import PAGE_TYPES, check_markup
 from kb.site import Site
 from kb.slugify import slug_base
-from kb.yamlio import parse_yaml
+from kb.yamlio import parse_yaml, read_yaml_file
 
 if TYPE_CHECKING:
     import jinja2
@@ -259,13 +259,16 @@ def load_data_table(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Columns and rows of a data file; shape errors raise TableError(FM114)."""
     try:
-        text = (data_dir / f"{name}.yaml").read_text(encoding="utf-8-sig")
+        text, unread = read_yaml_file(data_dir / f"{name}.yaml", file)
     except FileNotFoundError:
         raise TableError("TBL403", f"data file '{file}' not found") from None
+    if text is None:
+        raise TableError(unread[0].code, unread[0].message)
     doc, found = parse_yaml(text, file)
     if doc is None:
         raise TableError("FM102", found[0].message if found else "invalid YAML")
-    problems = list(validate_data_table(doc.data, doc.line, file))
+    # Markup (FM116) is reported at the data file by `kb check`; the table escapes it.
+    problems = [p for p in validate_data_table(doc.data, doc.line, file) if p.code != "FM116"]
     if problems:
         raise TableError("FM114", f"{file}: {problems[0].message}")
     return doc.data["columns"], doc.data["rows"]
@@ -311,6 +314,7 @@ def validate_data_table(data: Any, line_of: Callable[..., int], file: str) -> li
                         hint=f"columns: {', '.join(sorted(keys))}",
                     )
                 )
+    found.extend(check_markup(data, line_of, file))
     return found
 
 
