@@ -33,16 +33,19 @@ def check_rendered(site: Site) -> list[Diagnostic]:
     keys: dict[str, str] = {}
     misses: list[Request] = []
     for file in files:
-        raw = read_regular(str(settings.path(file)), limit)
-        if len(raw) > limit:
+        # A page the parse cache knows has a content key already: no need to read it.
+        known = site.key(file) if file in site.infos else ""
+        raw = b"" if known else read_regular(str(settings.path(file)), limit)
+        if len(raw) > limit or (known and _too_large(site, file)):
             continue  # MD504: kb does not read it
-        key = keys[file] = _key(runtime, settings.iframe_hosts, file, raw)
+        key = keys[file] = _key(runtime, settings.iframe_hosts, file, known.encode() or raw)
         cached = _cached(site, key)
         if cached is not None:
             verdicts[file] = cached
-        else:
-            text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
-            misses.append(Request(file, route(file), text, _kind(file)))
+            continue
+        raw = raw or read_regular(str(settings.path(file)), limit)
+        text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+        misses.append(Request(file, route(file), text, _kind(file)))
     fresh = judge_pages(
         runtime,
         settings.root,
@@ -79,9 +82,15 @@ def _kind(file: str) -> str:
     return "sidebar" if posixpath.basename(file) in NAVIGATION else "page"
 
 
-def _key(runtime: Runtime, hosts: tuple[str, ...], file: str, raw: bytes) -> str:
+def _too_large(site: Site, file: str) -> bool:
+    return any(d.code == "MD504" for d in site.infos[file].diagnostics)
+
+
+def _key(runtime: Runtime, hosts: tuple[str, ...], file: str, content: bytes) -> str:
+    """Changes with the runtime, the iframe hosts, and the file's content (its bytes, or the
+    parse cache's content key of them)."""
     digest = hashlib.blake2b(runtime.signature.encode(), digest_size=20)
-    digest.update(repr(sorted(hosts)).encode() + b"\0" + file.encode() + b"\0" + raw)
+    digest.update(repr(sorted(hosts)).encode() + b"\0" + file.encode() + b"\0" + content)
     return "gate:" + digest.hexdigest()
 
 

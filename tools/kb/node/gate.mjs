@@ -39,7 +39,12 @@ function fail(message) {
 }
 
 function spawn() {
-  const worker = new Worker(WORKER, { workerData: config });
+  const worker = new Worker(WORKER, {
+    workerData: config,
+    // Live data stays small (docsify is restarted every 5,000 pages); a cap keeps V8 from
+    // growing the heap instead of collecting it.
+    resourceLimits: { maxOldGenerationSizeMb: 768 },
+  });
   const slot = { worker, request: null, timer: null, ready: false };
   worker.on('message', (message) => {
     if (message.fatal) return fail(message.fatal);

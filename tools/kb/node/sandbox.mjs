@@ -232,9 +232,9 @@ export function startDocsify(scripts, readSiteFile) {
   let capture = null;
   const capturePlugin = function (hook, instance) {
     docsify = instance;
-    hook.afterEach((html) => {
+    // It never calls `next`: docsify stops here, before it would touch the stand-in DOM.
+    hook.afterEach((html, next) => {
       if (capture) capture(html);
-      return '';
     });
   };
   context.$docsify.plugins = [...(context.$docsify.plugins || []), capturePlugin];
@@ -250,6 +250,7 @@ export function startDocsify(scripts, readSiteFile) {
   if (!docsify || !compiler) {
     throw new Error(`docsify did not start${loadErrors.length ? ` (${loadErrors.join('; ')})` : ''}`);
   }
+  rememberFormulas(context);
   const marked = compiler._marked;
   const lexer = marked.lexer;
   gate.open = true;
@@ -342,6 +343,28 @@ export function startDocsify(scripts, readSiteFile) {
   }
 
   return { render, renderSidebar, doneEach, fetched, offsite, loadErrors, config: context.$docsify };
+}
+
+/**
+ * KaTeX writes the same HTML for the same formula and options; pages repeat formulas, so
+ * each is typeset once per sandbox. The options' macros are part of the key: a \gdef in one
+ * formula changes what later ones render, exactly as in the browser.
+ */
+function rememberFormulas(context) {
+  const katex = context.katex;
+  if (!katex || typeof katex.renderToString !== 'function') return;
+  const render = katex.renderToString;
+  const seen = new Map();
+  katex.renderToString = function (tex, options) {
+    const key = `${tex}\u0000${JSON.stringify(options || {})}\u0000${JSON.stringify((options && options.macros) || {})}`;
+    let html = seen.get(key);
+    if (html === undefined) {
+      html = render.call(katex, tex, options);
+      if (seen.size > 50000) seen.clear();
+      seen.set(key, html);
+    }
+    return html;
+  };
 }
 
 /** Read a site file for docsify's requests: inside `root`, regular files only, bounded. */

@@ -20,6 +20,7 @@ const nonce = crypto.randomBytes(6).toString('hex');
 let reads = new Set();
 let readSite = () => null;
 let policy;
+let requestHosts = [];
 let docsify;
 
 let scripts;
@@ -32,9 +33,17 @@ try {
   parentPort.postMessage({ fatal: String((error && error.message) || error) });
 }
 
-/** A fresh docsify after a page that fetched files (docsify caches them by URL forever). */
+/**
+ * A fresh docsify after a page that fetched files (docsify caches them by URL forever), and
+ * every few hundred pages (docsify also keeps the tokens of every text it renders).
+ */
+const RENDERS_PER_DOCSIFY = 5000;
+let renders = 0;
 function freshDocsify() {
-  if (docsify.fetched()) docsify = startDocsify(scripts, (url) => readSite(url));
+  renders += 1;
+  if (docsify.fetched() || renders % RENDERS_PER_DOCSIFY === 0) {
+    docsify = startDocsify(scripts, (url) => readSite(url));
+  }
 }
 
 function policyFor(hosts) {
@@ -47,6 +56,7 @@ parentPort.on('message', async (request) => {
   reads = new Set();
   readSite = siteReader(request.root, config.maxBytes, reads);
   policy = policyFor(request.iframeHosts);
+  requestHosts = request.iframeHosts || [];
   try {
     freshDocsify();
     const findings = request.kind === 'sidebar' ? sidebarFindings(request) : await pageFindings(request);
@@ -98,10 +108,7 @@ async function pageFindings(request) {
   const { fragment, errors } = parse(html, 'article');
   const found = judge(policy, 'content', fragment, errors).map((f) => place(f, located(f.offset, f.needle)));
   for (const math of await typeset(fragment)) {
-    const parsed = parse(math.html, math.tagName);
-    for (const f of judge(policy, 'katex', parsed.fragment, parsed.errors)) {
-      found.push(place(f, located(math.offset, f.needle || '$')));
-    }
+    for (const f of judgeFormula(math)) found.push(place(f, located(math.offset, f.needle || '$')));
   }
   for (const url of docsify.offsite()) {
     const index = lines.findIndex((text) => text.includes(url));
@@ -137,6 +144,21 @@ function sidebarFindings(request) {
   const located = locator(html, findMarkers(html, nonce), starts, identity, lines);
   const { fragment, errors } = parse(html, 'div');
   return dedupe(judge(policy, 'content', fragment, errors).map((f) => place(f, located(f.offset, f.needle))));
+}
+
+/** KaTeX's HTML, judged once per distinct output (pages repeat formulas). */
+const formulaVerdicts = new Map();
+
+function judgeFormula(math) {
+  const key = `${math.tagName}\u0000${JSON.stringify(requestHosts)}\u0000${math.html}`;
+  let found = formulaVerdicts.get(key);
+  if (!found) {
+    const parsed = parse(math.html, math.tagName);
+    found = judge(policy, 'katex', parsed.fragment, parsed.errors);
+    if (formulaVerdicts.size > 50000) formulaVerdicts.clear();
+    formulaVerdicts.set(key, found);
+  }
+  return found;
 }
 
 /**
