@@ -3,6 +3,7 @@
 Layout (what `kb` expects):
 
     <site>/pyproject.toml               [tool.kb] table
+    <site>/index.html, assets/          the repository's docsify page (kb renders pages with it)
     <site>/docs/README.md               home, type: guide
     <site>/docs/_data/vocabulary.yaml   copy of the repository's vocabulary
     <site>/docs/papers/                 ~70% of the pages, one flat folder, group_by: category
@@ -381,6 +382,19 @@ def iter_rendered(rng: random.Random, pages: list[Page]) -> Iterator[tuple[Page,
         yield page, render_page(rng, page, pick_targets(rng, page, pages), budget)
 
 
+REPO = Path(__file__).resolve().parents[1]
+
+
+def write_runtime(root: Path) -> None:
+    """The site's docsify page, as the repository's (its CSP written for this site's settings:
+    no iframe hosts)."""
+    from kb.policy import render_csp, with_csp  # noqa: PLC0415 - kb is on the path when run
+
+    index = (REPO / "index.html").read_text(encoding="utf-8")
+    (root / "index.html").write_text(with_csp(index, render_csp(())), encoding="utf-8")
+    shutil.copytree(REPO / "assets", root / "assets")
+
+
 def generate_site(root: Path, total: int, seed: int, vocabulary: Path) -> Site:
     """Write a fresh site of `total` pages (home included) under `root`."""
     if total < 20:
@@ -391,6 +405,7 @@ def generate_site(root: Path, total: int, seed: int, vocabulary: Path) -> Site:
     (docs / "_data").mkdir(parents=True)
     shutil.copyfile(vocabulary, docs / "_data" / "vocabulary.yaml")
     (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    write_runtime(root)
     write_sections(docs)
     vocab = yaml.safe_load(vocabulary.read_text(encoding="utf-8"))
     rng = random.Random(f"kb-bench-{seed}-{total}")
