@@ -339,3 +339,17 @@ def test_without_node_kb_check_stops_with_exit_3(
     code, _, err = kb(root, "check", "--no-cache")
     assert code == 3
     assert "node not found" in err
+
+
+def test_a_symlinked_sidebar_is_neither_read_nor_written(
+    site: SiteBuilder, kb: KbRunner, tmp_path: Path
+) -> None:
+    root = _repo(site, {})
+    target = tmp_path / "elsewhere.md"
+    target.write_text("kept\n", encoding="utf-8")
+    (root / "_sidebar.md").symlink_to(target)
+    for command in ("sidebar", "build", "check"):
+        code, _, err = kb(root, command)
+        assert code == 3, command
+        assert "_sidebar.md is a symbolic link" in err and "Traceback" not in err
+    assert target.read_text(encoding="utf-8") == "kept\n"

@@ -50,6 +50,11 @@ def plan_sidebar(site: Site) -> FileChange | None:
     file = site.settings.sidebar
     path = site.settings.path(file)
     new = site.memo("sidebar", lambda: render_sidebar(site))
+    if file in site.irregular:
+        raise GeneratorError(
+            f"{file} is a {site.irregular[file]}; kb neither reads nor writes through it: "
+            "delete it, then run kb sidebar"
+        )
     try:
         old, style = read_text(path)
     except FileNotFoundError:
