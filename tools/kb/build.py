@@ -11,7 +11,7 @@ from pathlib import Path
 from kb.checks.duplicates import check_duplicates
 from kb.checks.files import check_files
 from kb.checks.links import check_links
-from kb.checks.rendered import check_rendered
+from kb.checks.rendered import start_rendered
 from kb.diagnostics import Diagnostic, make, with_severity
 from kb.policy import find_csp, render_csp, with_csp
 from kb.render.regions import find_regions
@@ -150,14 +150,17 @@ def run_checks(
 ) -> list[Diagnostic]:
     """Every offline check; `pending` generated-file changes are reported as stale, and
     `problems` (from planning the tables) are reported as they are."""
+    rendering = start_rendered(site)  # node renders pages while the other checks run
     found: list[Diagnostic] = [*site.diagnostics, *(problems or [])]
-    for info in site.infos.values():
-        found.extend(info.diagnostics)
-    found.extend(check_links(site))
-    found.extend(check_duplicates(site))
-    found.extend(_check_data_files(site))
-    found.extend(check_files(site))
-    found.extend(check_rendered(site))
+    try:
+        for info in site.infos.values():
+            found.extend(info.diagnostics)
+        found.extend(check_links(site))
+        found.extend(check_duplicates(site))
+        found.extend(_check_data_files(site))
+        found.extend(check_files(site))
+    finally:
+        found.extend(rendering.finish())
     for change in pending:
         found.append(_stale(site, change))
     return finalize(found, site.settings.severity)

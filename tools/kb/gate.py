@@ -92,19 +92,24 @@ class _Process:
     def alive(self) -> bool:
         return self._proc.poll() is None
 
-    def judge(
-        self, root: Path, iframe_hosts: Sequence[str], requests: list[Request]
-    ) -> list[Verdict]:
-        with self._lock:
-            base = self._next
-            self._next += len(requests)
-            writer = threading.Thread(
-                target=self._write_all, args=(root, iframe_hosts, requests, base), daemon=True
-            )
-            writer.start()
+    def begin(self, root: Path, iframe_hosts: Sequence[str], requests: list[Request]) -> int:
+        """Send `requests` from a thread (node renders while the caller works on); returns
+        the first id. The process is the caller's until `collect`."""
+        self._lock.acquire()
+        base = self._next
+        self._next += len(requests)
+        self._writer = threading.Thread(
+            target=self._write_all, args=(root, iframe_hosts, requests, base), daemon=True
+        )
+        self._writer.start()
+        return base
+
+    def collect(self, base: int, count: int) -> list[Verdict]:
+        """The verdicts of the `count` requests sent from id `base`, in their order."""
+        try:
             answers: dict[int, Verdict] = {}
             assert self._proc.stdout is not None
-            while len(answers) < len(requests):
+            while len(answers) < count:
                 line = self._proc.stdout.readline()
                 if not line:
                     raise GateError(self._failure())
@@ -115,8 +120,10 @@ class _Process:
                     self.warnings.extend(message["warnings"])
                     continue
                 answers[int(message["id"]) - base] = _verdict(message)
-            writer.join()
-            return [answers[i] for i in range(len(requests))]
+            self._writer.join()
+            return [answers[i] for i in range(count)]
+        finally:
+            self._lock.release()
 
     def _write_all(
         self, root: Path, iframe_hosts: Sequence[str], requests: list[Request], base: int
@@ -171,6 +178,49 @@ _PROCESSES: dict[tuple[str, int, float], _Process] = {}
 _PROCESSES_LOCK = threading.Lock()
 
 
+class Judging:
+    """Pages handed to the gate; `verdicts()` waits for their answers."""
+
+    def __init__(self, key: tuple[str, int, float], process: _Process | None, count: int) -> None:
+        self._key, self._process, self._count = key, process, count
+        self._base = 0
+
+    def verdicts(self) -> list[Verdict]:
+        if self._process is None:
+            return []
+        try:
+            return self._process.collect(self._base, self._count)
+        except GateError:
+            with _PROCESSES_LOCK:
+                _PROCESSES.pop(self._key, None)
+            self._process.close()
+            raise
+
+
+def start_judging(
+    runtime: Runtime,
+    root: Path,
+    iframe_hosts: Sequence[str],
+    requests: Iterable[Request],
+    *,
+    jobs: int = 0,
+    timeout: float = 10.0,
+) -> Judging:
+    """Start rendering and judging `requests`; raises GateError when the gate cannot run."""
+    batch = list(requests)
+    workers = max(1, jobs or os.cpu_count() or 1)
+    key = (runtime.signature, workers, timeout)
+    if not batch:
+        return Judging(key, None, 0)
+    with _PROCESSES_LOCK:
+        process = _PROCESSES.get(key)
+        if process is None or not process.alive():
+            process = _PROCESSES[key] = _Process(runtime, workers, timeout)
+    judging = Judging(key, process, len(batch))
+    judging._base = process.begin(root, iframe_hosts, batch)
+    return judging
+
+
 def judge_pages(
     runtime: Runtime,
     root: Path,
@@ -181,22 +231,8 @@ def judge_pages(
     timeout: float = 10.0,
 ) -> list[Verdict]:
     """Render and judge `requests` (in order); raises GateError when the gate cannot run."""
-    batch = list(requests)
-    if not batch:
-        return []
-    workers = max(1, jobs or os.cpu_count() or 1)
-    key = (runtime.signature, workers, timeout)
-    with _PROCESSES_LOCK:
-        process = _PROCESSES.get(key)
-        if process is None or not process.alive():
-            process = _PROCESSES[key] = _Process(runtime, workers, timeout)
-    try:
-        return process.judge(root, iframe_hosts, batch)
-    except GateError:
-        with _PROCESSES_LOCK:
-            _PROCESSES.pop(key, None)
-        process.close()
-        raise
+    judging = start_judging(runtime, root, iframe_hosts, requests, jobs=jobs, timeout=timeout)
+    return judging.verdicts()
 
 
 @atexit.register

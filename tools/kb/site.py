@@ -35,6 +35,9 @@ from kb.yamlio import MAX_DATA_BYTES, parse_yaml, read_yaml_file
 T = TypeVar("T")
 SECTION_FILE = "_section.yaml"
 _STATE_NAME = "state.marshal"
+_GATE_NAME = "gate.marshal"
+_GATE_FORMAT = "kb-gate-1"
+"""HTML-gate verdicts do not depend on kb's Python code: kept apart from the salted parts."""
 _SHARD_NAME = "pages-{:x}.marshal"
 _SHARDS = 16
 _CACHE_FORMAT = f"kb-cache-{__version__}-3"
@@ -163,6 +166,8 @@ class PageCache:
     """Memoised sidebar, tables and duplicate findings, keyed by what they depend on."""
     rendered: dict[str, Any] = field(default_factory=dict)
     """HTML-gate verdicts: render key → (files read and their hashes, encoded findings)."""
+    raw_stats: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)
+    """file → (size, mtime_ns, ctime_ns, inode, digest of its bytes), for the gate's keys."""
     used: set[str] = field(default_factory=set)
     dirty: bool = False
     """Whether the small state part (stats, links, generated) needs writing."""
@@ -505,15 +510,26 @@ def read_cache(settings: Settings, salt: str) -> PageCache:
     """
     folder = _cache_dir(settings)
     state = _read_part(folder / _STATE_NAME, salt)
-    if state is None or len(state) != 6:
-        return PageCache(salt)
-    _, _, stats, links, generated, rendered = state
+    rendered, raw_stats = _read_gate_part(folder / _GATE_NAME)
+    if state is None or len(state) != 5:
+        return PageCache(salt, rendered=rendered, raw_stats=raw_stats)
+    _, _, stats, links, generated = state
     entries: dict[str, EncodedPage] = {}
     for shard in range(_SHARDS):
         part = _read_part(folder / _SHARD_NAME.format(shard), salt)
         if part is not None:
             entries.update(part[2])
-    return PageCache(salt, entries, {}, stats, links, generated, rendered)
+    return PageCache(salt, entries, {}, stats, links, generated, rendered, raw_stats)
+
+
+def _read_gate_part(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}, {}
+    if isinstance(data, tuple) and len(data) == 3 and data[0] == _GATE_FORMAT:
+        return data[1], data[2]
+    return {}, {}
 
 
 def save_cache(site: Site) -> None:
@@ -526,7 +542,8 @@ def save_cache(site: Site) -> None:
     folder = _cache_dir(site.settings)
     generated = {k: v for k, v in cache.generated.items() if k in cache.used}
     rendered = {k: v for k, v in cache.rendered.items() if k in cache.used}
-    state = (_CACHE_FORMAT, cache.salt, cache.stats, cache.links, generated, rendered)
+    state = (_CACHE_FORMAT, cache.salt, cache.stats, cache.links, generated)
+    gate = (_GATE_FORMAT, rendered, cache.raw_stats)
     shards: dict[int, dict[str, EncodedPage]] = {n: {} for n in cache.dirty_shards}
     for key, encoded in cache.entries.items():
         shard = shards.get(_shard(key))
@@ -537,6 +554,7 @@ def save_cache(site: Site) -> None:
         for number, entries in shards.items():
             _write_part(folder / _SHARD_NAME.format(number), (_CACHE_FORMAT, cache.salt, entries))
         _write_part(folder / _STATE_NAME, state)
+        _write_part(folder / _GATE_NAME, gate)
     except OSError:
         return
     cache.dirty = False

@@ -9,11 +9,13 @@ runtime signature), the iframe hosts, and the bytes of every file docsify read t
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from kb.diagnostics import Diagnostic, make
-from kb.gate import Finding, Request, Verdict, judge_pages
+from kb.gate import Finding, Judging, Request, Verdict, start_judging
 from kb.runtime import Runtime, find_runtime
 from kb.site import Site, read_regular
 
@@ -23,30 +25,64 @@ NAVIGATION = ("_sidebar.md", "_navbar.md", "_coverpage.md")
 
 def check_rendered(site: Site) -> list[Diagnostic]:
     """Findings of the HTML gate for every markdown file under docs/ and at the root."""
+    return start_rendered(site).finish()
+
+
+@dataclass
+class Rendering:
+    """The gate at work: cached verdicts, and the pages node is rendering meanwhile."""
+
+    site: Site
+    files: list[str]
+    verdicts: dict[str, Verdict]
+    keys: dict[str, str]
+    misses: list[Request]
+    judging: Judging | None
+
+    def finish(self) -> list[Diagnostic]:
+        """Wait for the pages being rendered; every finding, in file order."""
+        fresh = self.judging.verdicts() if self.judging is not None else []
+        for request, verdict in zip(self.misses, fresh, strict=True):
+            self.verdicts[request.file] = verdict
+            _store(self.site, self.keys[request.file], verdict)
+        return [
+            d
+            for file in self.files
+            if file in self.verdicts
+            for d in _diagnostics(file, self.verdicts[file])
+        ]
+
+
+def start_rendered(site: Site) -> Rendering:
+    """Look up cached verdicts and hand every other page to the gate; node renders them
+    while the caller runs its other checks (`finish()` collects)."""
     settings = site.settings
     files = gate_files(site)
     if not files:
-        return []
+        return Rendering(site, [], {}, {}, [], None)
     runtime = find_runtime(settings)
     limit = settings.max_page_kb * 1024
     verdicts: dict[str, Verdict] = {}
     keys: dict[str, str] = {}
     misses: list[Request] = []
     for file in files:
-        # A page the parse cache knows has a content key already: no need to read it.
-        known = site.key(file) if file in site.infos else ""
-        raw = b"" if known else read_regular(str(settings.path(file)), limit)
-        if len(raw) > limit or (known and _too_large(site, file)):
+        digest, raw = _content(site, file, limit)
+        if digest is None:
             continue  # MD504: kb does not read it
-        key = keys[file] = _key(runtime, settings.iframe_hosts, file, known.encode() or raw)
+        key = keys[file] = _key(runtime, settings.iframe_hosts, file, digest)
         cached = _cached(site, key)
         if cached is not None:
             verdicts[file] = cached
             continue
-        raw = raw or read_regular(str(settings.path(file)), limit)
-        text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+        raw = raw if raw is not None else read_regular(str(settings.path(file)), limit)
+        # As the browser fetches it: line endings untouched (marked and the plugins see CRs).
+        text = raw.decode("utf-8-sig", errors="replace")
         misses.append(Request(file, route(file), text, _kind(file)))
-    fresh = judge_pages(
+    cache = site.cache
+    if cache is not None and cache.raw_stats.keys() - set(files):
+        cache.raw_stats = {f: v for f, v in cache.raw_stats.items() if f in set(files)}
+        cache.dirty = True
+    judging = start_judging(
         runtime,
         settings.root,
         settings.iframe_hosts,
@@ -54,10 +90,7 @@ def check_rendered(site: Site) -> list[Diagnostic]:
         jobs=settings.jobs,
         timeout=settings.render_timeout,
     )
-    for request, verdict in zip(misses, fresh, strict=True):
-        verdicts[request.file] = verdict
-        _store(site, keys[request.file], verdict)
-    return [d for file in files if file in verdicts for d in _diagnostics(file, verdicts[file])]
+    return Rendering(site, files, verdicts, keys, misses, judging)
 
 
 def gate_files(site: Site) -> list[str]:
@@ -82,16 +115,36 @@ def _kind(file: str) -> str:
     return "sidebar" if posixpath.basename(file) in NAVIGATION else "page"
 
 
-def _too_large(site: Site, file: str) -> bool:
-    return any(d.code == "MD504" for d in site.infos[file].diagnostics)
+def _content(site: Site, file: str, limit: int) -> tuple[str | None, bytes | None]:
+    """A digest of the file's bytes, and the bytes when they had to be read: a file whose
+    size, times and inode are unchanged keeps its digest unread. (None, None) above
+    `limit` (MD504)."""
+    path = site.settings.path(file)
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None, None
+    if st.st_size > limit:
+        return None, None
+    signature = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    cache = site.cache
+    known = cache.raw_stats.get(file) if cache is not None else None
+    if known is not None and known[:4] == signature:
+        return known[4], None
+    raw = read_regular(str(path), limit)
+    digest = hashlib.blake2b(raw, digest_size=20).hexdigest()
+    if cache is not None:
+        cache.raw_stats[file] = (*signature, digest)
+        cache.dirty = True
+    return digest, raw
 
 
-def _key(runtime: Runtime, hosts: tuple[str, ...], file: str, content: bytes) -> str:
-    """Changes with the runtime, the iframe hosts, and the file's content (its bytes, or the
-    parse cache's content key of them)."""
-    digest = hashlib.blake2b(runtime.signature.encode(), digest_size=20)
-    digest.update(repr(sorted(hosts)).encode() + b"\0" + file.encode() + b"\0" + content)
-    return "gate:" + digest.hexdigest()
+def _key(runtime: Runtime, hosts: tuple[str, ...], file: str, digest: str) -> str:
+    """Changes with the runtime (scripts, policy, the gate's code), the iframe hosts and
+    the file's bytes; not with kb's Python code."""
+    key = hashlib.blake2b(runtime.signature.encode(), digest_size=20)
+    key.update(repr(sorted(hosts)).encode() + b"\0" + file.encode() + b"\0" + digest.encode())
+    return "gate:" + key.hexdigest()
 
 
 def _file_hash(site: Site, file: str) -> str:

@@ -179,10 +179,19 @@ function brief(value, size = 60) {
  * Findings for one fragment: [{code, message, hint, offset, needle}], offsets into `html`.
  * `fragment` is parse5's tree of `html` (with source locations), `errors` its parse errors.
  */
-export function judge(policy, profileName, fragment, errors) {
+export function judge(policy, profileName, fragment, errors, html = '') {
   const profile = policy.profiles[profileName];
   const found = [];
   const add = (code, message, hint, offset, needle) => found.push({ code, message, hint, offset, needle });
+  // The markup as written is the surest way back to the source line (HTML that is not
+  // markdown's own passes through unchanged): findings carry it as their first needle.
+  const sourced = (node) => (code, message, hint, offset, needle) => {
+    const located = node.sourceCodeLocation;
+    const attr = located && located.attrs && Object.values(located.attrs).find((a) => a.startOffset === offset);
+    const span = attr || (located && located.startTag);
+    const raw = span ? firstLine(html.slice(span.startOffset, span.endOffset)) : '';
+    add(code, message, hint, offset, [raw, ...(Array.isArray(needle) ? needle : [needle])].filter(Boolean));
+  };
   for (const error of errors) {
     const why = AMBIGUOUS.get(error.code);
     if (why) {
@@ -195,7 +204,7 @@ export function judge(policy, profileName, fragment, errors) {
     const children = node.content ? node.content.childNodes : node.childNodes;
     if (children) for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
     if (!node.tagName) continue;
-    judgeElement(policy, profile, node, add);
+    judgeElement(policy, profile, node, sourced(node));
   }
   return found;
 }
@@ -268,6 +277,10 @@ function judgeElement(policy, profile, node, add) {
       }
     }
   }
+}
+
+function firstLine(text) {
+  return text.split(/\r\n|\r|\n/)[0].slice(0, 80);
 }
 
 function reservedId(policy, value) {

@@ -8,6 +8,7 @@
 
 /** Insert markers before top-level tokens; returns {tokens, starts} (0-based lines in src). */
 export function markTokens(tokens, src, nonce) {
+  src = normalizeNewlines(src); // marked reads CR and CRLF as LF; its tokens' raw text does too
   const marked = [];
   const starts = [];
   let cursor = 0;
@@ -33,6 +34,13 @@ export function markTokens(tokens, src, nonce) {
   }
   marked.links = tokens.links;
   return { tokens: marked, starts };
+}
+
+/** The line breaks kb counts (as in its Python checks): LF, CRLF and a lone CR. */
+export const LINE_BREAK = /\r\n|\r|\n/;
+
+export function normalizeNewlines(text) {
+  return text.replace(/\r\n|\r/g, '\n');
 }
 
 function countNewlines(text, from, to) {
@@ -89,8 +97,12 @@ export function locator(html, markers, starts, toSource, lines) {
     const to = Math.max(from, starts[token + 1] === undefined ? last : source(starts[token + 1]) - 1);
     const guess = Math.min(Math.max(source(Math.min(startLine + inside, Math.max(startLine, endLine))), from), to);
     const needles = (Array.isArray(needle) ? needle : [needle]).filter(Boolean).map((n) => String(n).toLowerCase());
-    if (!needles.length || needles.some((n) => lines[guess].toLowerCase().includes(n))) return guess + 1;
-    return nearest(lines, from, to, guess, needles[0]) ?? guess + 1;
+    for (const wanted of needles) {
+      if (lines[guess].toLowerCase().includes(wanted)) return guess + 1;
+      const hit = nearest(lines, from, to, guess, wanted);
+      if (hit !== null) return hit;
+    }
+    return guess + 1;
   };
 }
 
@@ -110,30 +122,12 @@ function nearest(lines, from, to, guess, needle) {
  * math), so equal lines are matched in order and changed lines take the next file line.
  */
 export function alignLines(original, changed) {
-  const source = original.split('\n');
-  const target = changed.split('\n');
-  const positions = new Map();
-  source.forEach((text, index) => {
-    if (!text.trim()) return;
-    const list = positions.get(text);
-    if (list) list.push(index);
-    else positions.set(text, [index]);
-  });
-  // Pass 1: lines that survived unchanged, matched in order.
+  const source = original.split(LINE_BREAK);
+  const target = changed.split(LINE_BREAK);
+  // Pass 1: lines that survived unchanged (patience alignment: lines found once on each
+  // side anchor first, so a repeated line such as "---" cannot pull the match astray).
   const map = new Array(target.length).fill(-1);
-  let s = 0;
-  for (let t = 0; t < target.length; t++) {
-    const text = target[t];
-    if (s < source.length && source[s] === text) {
-      map[t] = s++;
-      continue;
-    }
-    const next = text.trim() ? firstAtOrAfter(positions.get(text), s) : -1;
-    if (next >= 0) {
-      map[t] = next;
-      s = next + 1;
-    }
-  }
+  matchRange(source, target, 0, source.length, 0, target.length, map);
   // Pass 2: a changed line sits between two matched ones; it came from the line of that gap
   // it shares the longest start with ("# 标题 $x$" → "# 标题 <!-- … -->"), else from the
   // gap's first line (a collapsed block starts where the block did).
@@ -184,27 +178,79 @@ function mostAlike(text, source, from, to) {
   return best;
 }
 
+/** How much two lines share at their start or at their end (a plugin replaced the middle,
+ * or a cut such as the end of front matter fell inside the line). */
 function commonStart(a, b) {
+  if (!a.trim()) return 0;
   const limit = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < limit && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  return a.trim() ? i : 0;
+  let start = 0;
+  while (start < limit && a.charCodeAt(start) === b.charCodeAt(start)) start++;
+  let end = 0;
+  while (end < limit && a.charCodeAt(a.length - 1 - end) === b.charCodeAt(b.length - 1 - end)) end++;
+  return Math.max(start, end);
 }
 
-function firstAtOrAfter(list, from) {
-  if (!list) return -1;
-  let lo = 0;
-  let hi = list.length - 1;
-  let best = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid] >= from) {
-      best = list[mid];
-      hi = mid - 1;
-    } else {
-      lo = mid + 1;
+/** Match equal lines of source[s0..s1) and target[t0..t1) into `map` (patience diff). */
+function matchRange(source, target, s0, s1, t0, t1, map) {
+  const stack = [[s0, s1, t0, t1]];
+  while (stack.length) {
+    let [a0, a1, b0, b1] = stack.pop();
+    // Equal lines at both ends match as they are.
+    while (a0 < a1 && b0 < b1 && source[a0] === target[b0]) map[b0++] = a0++;
+    while (a0 < a1 && b0 < b1 && source[a1 - 1] === target[b1 - 1]) map[--b1] = --a1;
+    if (a0 >= a1 || b0 >= b1) continue;
+    const anchors = uniqueAnchors(source, target, a0, a1, b0, b1);
+    if (!anchors.length) continue;
+    let [sa, ta] = [a0, b0];
+    for (const [si, ti] of anchors) {
+      map[ti] = si;
+      stack.push([sa, si, ta, ti]);
+      [sa, ta] = [si + 1, ti + 1];
     }
+    stack.push([sa, a1, ta, b1]);
   }
-  return best;
 }
+
+/** Non-blank lines found exactly once in each range, paired, longest increasing run. */
+function uniqueAnchors(source, target, a0, a1, b0, b1) {
+  const count = (lines, from, to) => {
+    const seen = new Map();
+    for (let i = from; i < to; i++) {
+      if (!lines[i].trim()) continue;
+      const entry = seen.get(lines[i]);
+      if (entry) entry[1]++;
+      else seen.set(lines[i], [i, 1]);
+    }
+    return seen;
+  };
+  const inSource = count(source, a0, a1);
+  const pairs = [];
+  for (const [text, [ti, times]] of count(target, b0, b1)) {
+    const match = inSource.get(text);
+    if (times === 1 && match && match[1] === 1) pairs.push([match[0], ti]);
+  }
+  pairs.sort((x, y) => x[1] - y[1]);
+  return longestIncreasing(pairs);
+}
+
+/** The longest run of pairs whose source lines increase with their target lines. */
+function longestIncreasing(pairs) {
+  const tails = [];
+  const previous = new Array(pairs.length).fill(-1);
+  for (let i = 0; i < pairs.length; i++) {
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pairs[tails[mid]][0] < pairs[i][0]) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) previous[i] = tails[lo - 1];
+    tails[lo] = i;
+  }
+  const run = [];
+  for (let i = tails.length ? tails[tails.length - 1] : -1; i >= 0; i = previous[i]) run.push(pairs[i]);
+  return run.reverse();
+}
+
 

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { compilePolicy, judge } from './judge.mjs';
-import { alignLines, findMarkers, locator, markTokens } from './lines.mjs';
+import { LINE_BREAK, alignLines, findMarkers, locator, markTokens, normalizeNewlines } from './lines.mjs';
 import { siteReader, startDocsify } from './sandbox.mjs';
 
 const config = workerData;
@@ -97,16 +97,16 @@ async function pageFindings(request) {
   let compiled = '';
   let starts = [];
   const { html, toc } = await docsify.render(request.route, request.text, (tokens, src) => {
-    compiled = src;
+    compiled = normalizeNewlines(src);
     const marked = markTokens(tokens, src, nonce);
     starts = marked.starts;
     return marked.tokens;
   });
-  const lines = request.text.split('\n');
+  const lines = request.text.split(LINE_BREAK);
   const toSource = alignLines(request.text, compiled);
   const located = locator(html, findMarkers(html, nonce), starts, toSource, lines);
   const { fragment, errors } = parse(html, 'article');
-  const found = judge(policy, 'content', fragment, errors).map((f) => place(f, located(f.offset, f.needle)));
+  const found = judge(policy, 'content', fragment, errors, html).map((f) => place(f, located(f.offset, f.needle)));
   for (const math of await typeset(fragment)) {
     for (const f of judgeFormula(math)) found.push(place(f, located(math.offset, f.needle || '$')));
   }
@@ -123,7 +123,7 @@ async function pageFindings(request) {
     // The table of contents repeats the headings: a finding there belongs to its heading.
     const headings = headingOffsets(fragment);
     const parsed = parse(toc, 'li');
-    for (const f of judge(policy, 'toc', parsed.fragment, parsed.errors)) {
+    for (const f of judge(policy, 'toc', parsed.fragment, parsed.errors, toc)) {
       const id = tocTarget(toc, f.offset);
       const offset = headings.get(id);
       found.push(place(f, offset === undefined ? firstHeadingLine(lines) : located(offset, f.needle)));
@@ -139,11 +139,11 @@ function sidebarFindings(request) {
     starts = marked.starts;
     return marked.tokens;
   });
-  const lines = request.text.split('\n');
+  const lines = request.text.split(LINE_BREAK);
   const identity = lines.map((_, index) => index);
   const located = locator(html, findMarkers(html, nonce), starts, identity, lines);
   const { fragment, errors } = parse(html, 'div');
-  return dedupe(judge(policy, 'content', fragment, errors).map((f) => place(f, located(f.offset, f.needle))));
+  return dedupe(judge(policy, 'content', fragment, errors, html).map((f) => place(f, located(f.offset, f.needle))));
 }
 
 /** KaTeX's HTML, judged once per distinct output (pages repeat formulas). */
@@ -154,7 +154,7 @@ function judgeFormula(math) {
   let found = formulaVerdicts.get(key);
   if (!found) {
     const parsed = parse(math.html, math.tagName);
-    found = judge(policy, 'katex', parsed.fragment, parsed.errors);
+    found = judge(policy, 'katex', parsed.fragment, parsed.errors, math.html);
     if (formulaVerdicts.size > 50000) formulaVerdicts.clear();
     formulaVerdicts.set(key, found);
   }
