@@ -445,6 +445,41 @@
     }
   }
 
+  /* ---------- no requests to other sites ---------- */
+
+  // docsify fetches what a page embeds (`:include`) before any HTML exists to sanitize; a
+  // page may only embed files of this site. The CSP (connect-src 'self') refuses the same.
+  var open = XMLHttpRequest.prototype.open;
+  var send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.open = function (method, url) {
+    this.kbRefused = !sameOrigin(url);
+    if (this.kbRefused) {
+      note('request', { request: String(url).slice(0, 200) });
+    }
+    return open.apply(this, arguments);
+  };
+  XMLHttpRequest.prototype.send = function () {
+    if (!this.kbRefused) {
+      return send.apply(this, arguments);
+    }
+    var request = this;
+    window.setTimeout(function () {
+      request.dispatchEvent(new ProgressEvent('error'));
+      request.dispatchEvent(new ProgressEvent('loadend'));
+    }, 0);
+  };
+  if (window.fetch) {
+    var fetchOriginal = window.fetch;
+    window.fetch = function (input) {
+      var url = input && typeof input === 'object' && 'url' in input ? input.url : input;
+      if (!sameOrigin(url)) {
+        note('request', { request: String(url).slice(0, 200) });
+        return Promise.reject(new TypeError('kb: requests to other sites are refused'));
+      }
+      return fetchOriginal.apply(window, arguments);
+    };
+  }
+
   /* ---------- docsify: every content path ---------- */
 
   function wrapKatex() {
