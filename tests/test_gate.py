@@ -7,6 +7,7 @@ unsafe construct the browser would create, and nothing in pages that are safe.
 from __future__ import annotations
 
 import json
+import marshal
 import os
 from pathlib import Path
 
@@ -231,6 +232,42 @@ def test_an_included_file_is_judged_in_the_page_and_its_change_is_noticed(
     assert code == 2
     assert ("docs/n/a.md", BODY_LINE + 2, "SEC602") in found  # the include, in the page
     assert ("docs/_media/part.md", 1, "SEC602") in found  # and the file itself
+
+
+def test_files_too_large_to_judge_are_refused_not_skipped(site: SiteBuilder, kb: KbRunner) -> None:
+    # The browser shows a file of any size: what kb does not read must not pass unseen.
+    big = "安全的片段\n" * 200_000  # 3.2 MB: above max_page_kb and above the embed limit
+    root = _repo(
+        site,
+        {
+            "docs/n/a.md": FRONT + "正文\n\n[片段](../_media/big.md ':include')\n",
+            "docs/_media/big.md": big + "<img src=x onerror=alert(1)>\n",
+            "README.md": big,
+        },
+    )
+    code, found = _check(kb, root)
+    assert code == 2
+    assert ("docs/n/a.md", BODY_LINE + 2, "SEC608") in found  # the embed, at its line
+    assert ("docs/_media/big.md", 0, "MD504") in found  # outside the content model
+    assert ("README.md", 0, "MD504") in found
+
+
+def test_a_change_deep_in_a_large_embedded_file_is_noticed(site: SiteBuilder, kb: KbRunner) -> None:
+    # Embedded files are read up to 1 MB, beyond max_page_kb (512 KB): the cache must see
+    # all of what the gate read, not only what kb reads of the file itself.
+    filler = "安全的片段\n" * 40_000  # 640 KB
+    root = _repo(
+        site,
+        {
+            "docs/n/a.md": FRONT + "正文\n\n[片段](../_media/part.md ':include')\n",
+            "docs/_media/part.md": filler + "结尾\n",
+        },
+    )
+    assert _check(kb, root)[1] == [("docs/_media/part.md", 0, "MD504")]
+    part = root / "docs/_media/part.md"
+    part.write_text(filler + "<b onclick=x>!</b>\n", encoding="utf-8")
+    found = _check(kb, root)[1]
+    assert ("docs/n/a.md", BODY_LINE + 2, "SEC602") in found
 
 
 def test_verdicts_are_cached_by_content(site: SiteBuilder, kb: KbRunner) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kb.diagnostics import Diagnostic, make
-from kb.gate import Finding, Judging, Request, Verdict, start_judging
+from kb.gate import MAX_INCLUDE_BYTES, Finding, Judging, Request, Verdict, start_judging
 from kb.runtime import Runtime, find_runtime
 from kb.site import Site, read_regular
 
@@ -38,6 +38,9 @@ class Rendering:
     keys: dict[str, str]
     misses: list[Request]
     judging: Judging | None
+    oversized: list[Diagnostic]
+    """MD504 for files the gate does not read that are outside the content model (the
+    root's pages, `_`-folders): the content model reports its own."""
 
     def finish(self) -> list[Diagnostic]:
         """Wait for the pages being rendered; every finding, in file order."""
@@ -45,12 +48,13 @@ class Rendering:
         for request, verdict in zip(self.misses, fresh, strict=True):
             self.verdicts[request.file] = verdict
             _store(self.site, self.keys[request.file], verdict)
-        return [
+        found = [
             d
             for file in self.files
             if file in self.verdicts
             for d in _diagnostics(file, self.verdicts[file])
         ]
+        return sorted([*found, *self.oversized], key=lambda d: (d.file, d.line))
 
 
 def start_rendered(site: Site) -> Rendering:
@@ -59,15 +63,18 @@ def start_rendered(site: Site) -> Rendering:
     settings = site.settings
     files = gate_files(site)
     if not files:
-        return Rendering(site, [], {}, {}, [], None)
+        return Rendering(site, [], {}, {}, [], None, [])
     runtime = find_runtime(settings)
     limit = settings.max_page_kb * 1024
     verdicts: dict[str, Verdict] = {}
     keys: dict[str, str] = {}
     misses: list[Request] = []
+    oversized: list[Diagnostic] = []
     for file in files:
         digest, raw = _content(site, file, limit)
         if digest is None:
+            if file not in site.infos and _exists(site, file):
+                oversized.append(_too_large(file, settings.max_page_kb))
             continue  # MD504: kb does not read it
         key = keys[file] = _key(runtime, settings.iframe_hosts, file, digest)
         cached = _cached(site, key)
@@ -79,6 +86,8 @@ def start_rendered(site: Site) -> Rendering:
         text = raw.decode("utf-8-sig", errors="replace")
         misses.append(Request(file, route(file), text, _kind(file)))
     cache = site.cache
+    if cache is not None:
+        cache.judged = True
     if cache is not None and cache.raw_stats.keys() - set(files):
         cache.raw_stats = {f: v for f, v in cache.raw_stats.items() if f in set(files)}
         cache.dirty = True
@@ -90,7 +99,7 @@ def start_rendered(site: Site) -> Rendering:
         jobs=settings.jobs,
         timeout=settings.render_timeout,
     )
-    return Rendering(site, files, verdicts, keys, misses, judging)
+    return Rendering(site, files, verdicts, keys, misses, judging, oversized)
 
 
 def gate_files(site: Site) -> list[str]:
@@ -139,6 +148,21 @@ def _content(site: Site, file: str, limit: int) -> tuple[str | None, bytes | Non
     return digest, raw
 
 
+def _exists(site: Site, file: str) -> bool:
+    return os.path.lexists(site.settings.path(file))
+
+
+def _too_large(file: str, max_page_kb: int) -> Diagnostic:
+    return make(
+        "MD504",
+        file,
+        0,
+        f"file is larger than {max_page_kb} KB, so kb does not read it, and docsify can "
+        "still show it",
+        hint="split it into several files (or raise [tool.kb] max_page_kb)",
+    )
+
+
 def _key(runtime: Runtime, hosts: tuple[str, ...], file: str, digest: str) -> str:
     """Changes with the runtime (scripts, policy, the gate's code), the iframe hosts and
     the file's bytes; not with kb's Python code."""
@@ -148,8 +172,15 @@ def _key(runtime: Runtime, hosts: tuple[str, ...], file: str, digest: str) -> st
 
 
 def _file_hash(site: Site, file: str) -> str:
-    raw = read_regular(str(site.settings.path(file)), site.settings.max_page_kb * 1024)
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+    """An embedded file as the gate reads it: its bytes up to the gate's limit and its size
+    (a file above the limit is refused whatever its tail says)."""
+    path = str(site.settings.path(file))
+    try:
+        size = os.lstat(path).st_size
+    except OSError:
+        return "missing"
+    raw = read_regular(path, MAX_INCLUDE_BYTES)
+    return f"{size}:" + hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
 def _cached(site: Site, key: str) -> Verdict | None:

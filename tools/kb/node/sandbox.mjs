@@ -367,8 +367,12 @@ function rememberFormulas(context) {
   };
 }
 
-/** Read a site file for docsify's requests: inside `root`, regular files only, bounded. */
-export function siteReader(root, maxBytes, reads) {
+/**
+ * Read a site file for docsify's requests: inside `root`, regular files only, bounded. A
+ * regular file above `maxBytes` is not read and goes to `tooLarge`: the browser would still
+ * show it, so the page that embeds it cannot be judged.
+ */
+export function siteReader(root, maxBytes, reads, tooLarge = new Set()) {
   let realRoot;
   try {
     realRoot = fs.realpathSync(root);
@@ -395,8 +399,12 @@ export function siteReader(root, maxBytes, reads) {
         if (stat.isSymbolicLink()) return null;
       }
       const stat = fs.statSync(full);
-      if (!stat.isFile() || stat.size > maxBytes) return null;
+      if (!stat.isFile()) return null;
       reads.add(rel);
+      if (stat.size > maxBytes) {
+        tooLarge.add(rel);
+        return null;
+      }
       return fs.readFileSync(full, 'utf8');
     } catch {
       return null;

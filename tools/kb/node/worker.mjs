@@ -18,6 +18,7 @@ const policySource = JSON.parse(fs.readFileSync(config.policyFile, 'utf8'));
 const policies = new Map();
 const nonce = crypto.randomBytes(6).toString('hex');
 let reads = new Set();
+let tooLarge = new Set();
 let readSite = () => null;
 let policy;
 let requestHosts = [];
@@ -54,7 +55,8 @@ function policyFor(hosts) {
 
 parentPort.on('message', async (request) => {
   reads = new Set();
-  readSite = siteReader(request.root, config.maxBytes, reads);
+  tooLarge = new Set();
+  readSite = siteReader(request.root, config.maxBytes, reads, tooLarge);
   policy = policyFor(request.iframeHosts);
   requestHosts = request.iframeHosts || [];
   try {
@@ -117,6 +119,16 @@ async function pageFindings(request) {
       code: 'SEC603',
       message: `docsify would fetch ${url.length > 80 ? `${url.slice(0, 80)}…` : url} from another host and insert it`,
       hint: 'embed (:include) only files of this site',
+    });
+  }
+  for (const file of tooLarge) {
+    const name = file.slice(file.lastIndexOf('/') + 1);
+    const index = lines.findIndex((text) => text.includes(name));
+    found.push({
+      line: index < 0 ? 1 : index + 1,
+      code: 'SEC608',
+      message: `embeds ${file}, which is larger than ${Math.round(config.maxBytes / 1024)} KB, so kb cannot judge what it shows`,
+      hint: 'split the embedded file, or link to it instead of embedding it',
     });
   }
   if (toc) {
