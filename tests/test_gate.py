@@ -279,6 +279,17 @@ def test_verdicts_are_cached_by_content(site: SiteBuilder, kb: KbRunner) -> None
     assert first == second and ("docs/n/b.md", BODY_LINE, "SEC602") in first[1]
 
 
+def test_commands_that_do_not_judge_keep_the_verdicts(site: SiteBuilder, kb: KbRunner) -> None:
+    root = _repo(site, {"docs/n/b.md": FRONT.replace("页面", "乙") + "正文\n"})
+    _check(kb, root)
+    gate_part = root / ".kb-cache" / "gate.marshal"
+    verdicts = marshal.loads(gate_part.read_bytes())[1]
+    assert len(verdicts) == 3  # two pages and the sidebar
+    for command in ("sidebar", "tables"):
+        assert kb(root, command)[0] == 0
+        assert marshal.loads(gate_part.read_bytes())[1] == verdicts, command
+
+
 def test_a_symlink_is_never_followed(site: SiteBuilder, kb: KbRunner, tmp_path: Path) -> None:
     secret = tmp_path / "secret.md"
     secret.write_text("---\ntype: note\ntitle: SECRET-TITLE\n---\n# SECRET\n", encoding="utf-8")

@@ -169,6 +169,9 @@ class PageCache:
     raw_stats: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)
     """file → (size, mtime_ns, ctime_ns, inode, digest of its bytes), for the gate's keys."""
     used: set[str] = field(default_factory=set)
+    """Keys of `generated` and `rendered` this run looked up or stored."""
+    judged: bool = False
+    """Whether this run ran the HTML gate: only then are verdicts it did not use stale."""
     dirty: bool = False
     """Whether the small state part (stats, links, generated) needs writing."""
     dirty_shards: set[int] = field(default_factory=set)
@@ -535,13 +538,14 @@ def _read_gate_part(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 def save_cache(site: Site) -> None:
     """Persist what this run changed: the state part and the changed entry shards."""
     cache = site.cache
-    if cache is not None and (cache.generated.keys() | cache.rendered.keys()) - cache.used:
+    if cache is None:
+        return
+    generated, rendered = _live(cache)
+    if len(generated) < len(cache.generated) or len(rendered) < len(cache.rendered):
         cache.dirty = True  # forget memoised output and verdicts of older states
-    if cache is None or not cache.persist or not (cache.dirty or cache.dirty_shards):
+    if not cache.persist or not (cache.dirty or cache.dirty_shards):
         return
     folder = _cache_dir(site.settings)
-    generated = {k: v for k, v in cache.generated.items() if k in cache.used}
-    rendered = {k: v for k, v in cache.rendered.items() if k in cache.used}
     state = (_CACHE_FORMAT, cache.salt, cache.stats, cache.links, generated)
     gate = (_GATE_FORMAT, rendered, cache.raw_stats)
     shards: dict[int, dict[str, EncodedPage]] = {n: {} for n in cache.dirty_shards}
@@ -559,6 +563,24 @@ def save_cache(site: Site) -> None:
         return
     cache.dirty = False
     cache.dirty_shards.clear()
+
+
+def _live(cache: PageCache) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The memoised output and verdicts worth keeping: an entry is stale once this run
+    computed output of its kind (sidebar, table, duplicates) without it. What this run did
+    not compute at all (tables during `kb sidebar`, verdicts during `kb tables`) is kept."""
+    names = {key.partition("\0")[0] for key in cache.used}
+    generated = {
+        key: value
+        for key, value in cache.generated.items()
+        if key in cache.used or key.partition("\0")[0] not in names
+    }
+    rendered = (
+        {key: value for key, value in cache.rendered.items() if key in cache.used}
+        if cache.judged
+        else cache.rendered
+    )
+    return generated, rendered
 
 
 def _write_part(path: Path, data: tuple[Any, ...]) -> None:
