@@ -63,6 +63,9 @@ def test_duplicate_term_is_fm110(tmp_path: Path) -> None:
 
 
 def test_markup_in_a_term_title_is_fm116_on_its_line(tmp_path: Path) -> None:
-    text = "categories:\n  a: {title: '<img src=x onerror=alert(1)>'}\ntasks: {}\nmodalities: {}\nareas: {}\n"
+    text = (
+        "categories:\n  a: {title: '<img src=x onerror=alert(1)>'}\n"
+        "tasks: {}\nmodalities: {}\nareas: {}\n"
+    )
     _, found = _load(tmp_path, text)
     assert [(line, code) for line, code, _ in found] == [(2, "FM116")]
