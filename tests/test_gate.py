@@ -252,6 +252,22 @@ def test_files_too_large_to_judge_are_refused_not_skipped(site: SiteBuilder, kb:
     assert ("README.md", 0, "MD504") in found
 
 
+def test_the_sidebar_of_a_large_site_is_judged_not_refused(site: SiteBuilder, kb: KbRunner) -> None:
+    # kb's own sidebar lists every page (about 1 MB at 10,000 pages): navigation files are
+    # read up to 4 MB whatever max_page_kb says, and judged like any other file.
+    pages = {f"docs/n/p{i:03}.md": FRONT.replace("页面", f"页面{i:03}" * 8) for i in range(40)}
+    root = _repo(site, pages, kb_toml="max_page_kb = 1\n")
+    kb(root, "sidebar")
+    assert (root / "_sidebar.md").stat().st_size > 1024
+    code, found = _check(kb, root)
+    assert found == [] and code == 0
+    sidebar = (root / "_sidebar.md").read_text(encoding="utf-8")
+    (root / "_sidebar.md").write_text(sidebar + "- <b onclick=x>!</b>\n", encoding="utf-8")
+    code, out, _ = kb(root, "check", "--format", "json")
+    found = [(d["file"], d["code"]) for d in json.loads(out)["diagnostics"]]
+    assert ("_sidebar.md", "SEC602") in found
+
+
 def test_a_change_deep_in_a_large_embedded_file_is_noticed(site: SiteBuilder, kb: KbRunner) -> None:
     # Embedded files are read up to 1 MB, beyond max_page_kb (512 KB): the cache must see
     # all of what the gate read, not only what kb reads of the file itself.

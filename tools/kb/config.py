@@ -20,6 +20,20 @@ class ConfigError(Exception):
     """The settings cannot be used; the message names the file and the fix."""
 
 
+NAVIGATION = ("_sidebar.md", "_navbar.md", "_coverpage.md")
+"""Files docsify compiles as navigation (the sidebar path of its compiler)."""
+NAVIGATION_KB = 4096
+"""Navigation files may grow to this size whatever `max_page_kb` says: the sidebar kb
+generates lists every page (about 1 MB at 10,000 pages) and is loaded once, not per page."""
+
+
+def read_limit(max_page_kb: int, file: str) -> int:
+    """The bytes kb reads of a markdown file; a larger file gets MD504 and is not read."""
+    if file.rsplit("/", 1)[-1] in NAVIGATION:
+        return max(max_page_kb, NAVIGATION_KB) * 1024
+    return max_page_kb * 1024
+
+
 @dataclass(frozen=True)
 class Settings:
     root: Path
@@ -37,7 +51,7 @@ class Settings:
     severity: dict[str, Severity | None] = field(default_factory=dict)
     """Per-code overrides: error, warning, info or off."""
     max_page_kb: int = 512
-    """Pages above this size get MD504."""
+    """Pages above this size get MD504 (navigation files: see `read_limit`)."""
     serve_host: str = "127.0.0.1"
     serve_port: int = 3000
     cache_dir: str = ".kb-cache"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from kb.checks.page import check_page, check_paper_sections
+from kb.config import read_limit
 from kb.diagnostics import Diagnostic, Severity, make
 from kb.frontmatter import normalize_text, split_front_matter
 from kb.markdown import Heading, Link, scan_markdown
@@ -60,12 +61,13 @@ class ParsedPage(NamedTuple):
 def parse_page(file: str, raw: bytes, ctx: ParseContext, *, special: bool = False) -> ParsedPage:
     """Parse a page; `special` pages (`_404.md`) need no front matter. A page above
     `max_page_kb` is not scanned at all (`raw` may be cut just past the limit)."""
-    if len(raw) > ctx.max_page_kb * 1024:
+    limit = read_limit(ctx.max_page_kb, file)
+    if len(raw) > limit:
         too_big = make(
             "MD504",
             file,
             0,
-            f"page is larger than {ctx.max_page_kb} KB, so kb does not read it",
+            f"page is larger than {limit // 1024} KB, so kb does not read it",
             hint="split it into several pages (or raise [tool.kb] max_page_kb)",
         )
         return ParsedPage(file, None, {}, (), (), (), (too_big,))

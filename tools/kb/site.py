@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kb import __version__
-from kb.config import Settings
+from kb.config import Settings, read_limit
 from kb.diagnostics import Diagnostic, make
 from kb.model import (
     EncodedPage,
@@ -432,9 +432,8 @@ def _run(job: _Job, files: list[str], jobs: int) -> list[_Result]:
 
 def _process(job: _Job, files: list[str]) -> list[_Result]:
     results: list[_Result] = []
-    limit = job.ctx.max_page_kb * 1024
     for file in files:
-        raw = read_regular(os.path.join(job.root, file), limit)
+        raw = read_regular(os.path.join(job.root, file), read_limit(job.ctx.max_page_kb, file))
         digest = hashlib.blake2b(job.salt, digest_size=20)
         digest.update(file.encode() + b"\0")
         digest.update(raw)

@@ -14,13 +14,11 @@ import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from kb.config import NAVIGATION, read_limit
 from kb.diagnostics import Diagnostic, make
 from kb.gate import MAX_INCLUDE_BYTES, Finding, Judging, Request, Verdict, start_judging
 from kb.runtime import Runtime, find_runtime
 from kb.site import Site, read_regular
-
-NAVIGATION = ("_sidebar.md", "_navbar.md", "_coverpage.md")
-"""Files docsify compiles as navigation (the sidebar path of its compiler)."""
 
 
 def check_rendered(site: Site) -> list[Diagnostic]:
@@ -65,16 +63,16 @@ def start_rendered(site: Site) -> Rendering:
     if not files:
         return Rendering(site, [], {}, {}, [], None, [])
     runtime = find_runtime(settings)
-    limit = settings.max_page_kb * 1024
     verdicts: dict[str, Verdict] = {}
     keys: dict[str, str] = {}
     misses: list[Request] = []
     oversized: list[Diagnostic] = []
     for file in files:
+        limit = read_limit(settings.max_page_kb, file)
         digest, raw = _content(site, file, limit)
         if digest is None:
             if file not in site.infos and _exists(site, file):
-                oversized.append(_too_large(file, settings.max_page_kb))
+                oversized.append(_too_large(file, limit))
             continue  # MD504: kb does not read it
         key = keys[file] = _key(runtime, settings.iframe_hosts, file, digest)
         cached = _cached(site, key)
@@ -152,12 +150,12 @@ def _exists(site: Site, file: str) -> bool:
     return os.path.lexists(site.settings.path(file))
 
 
-def _too_large(file: str, max_page_kb: int) -> Diagnostic:
+def _too_large(file: str, limit: int) -> Diagnostic:
     return make(
         "MD504",
         file,
         0,
-        f"file is larger than {max_page_kb} KB, so kb does not read it, and docsify can "
+        f"file is larger than {limit // 1024} KB, so kb does not read it, and docsify can "
         "still show it",
         hint="split it into several files (or raise [tool.kb] max_page_kb)",
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from kb.config import Settings
+from kb.config import Settings, read_limit
 from kb.frontmatter import normalize_text, split_front_matter
 from kb.markdown import external_links
 from kb.site import find_files
@@ -75,8 +75,8 @@ def collect(settings: Settings) -> list[Occurrence]:
     """Pages, the sidebar and the YAML data files, in file order."""
     pages, _, _ = find_files(settings)
     found: list[Occurrence] = []
-    limit = settings.max_page_kb * 1024
     for file in [*pages, settings.sidebar]:
+        limit = read_limit(settings.max_page_kb, file)
         raw = read_regular(str(settings.path(file)), limit)
         if len(raw) <= limit:  # a larger page is MD504 and not read
             found.extend(_from_page(file, raw))
