@@ -4,7 +4,7 @@ collect → parse → model → render → check, then report (in `kb.cli`)."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,10 +146,15 @@ def apply(site: Site, changes: list[FileChange]) -> list[str]:
 
 
 def run_checks(
-    site: Site, pending: list[FileChange], problems: list[Diagnostic] | None = None
+    site: Site,
+    pending: list[FileChange],
+    problems: list[Diagnostic] | None = None,
+    *,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[Diagnostic]:
     """Every offline check; `pending` generated-file changes are reported as stale, and
-    `problems` (from planning the tables) are reported as they are."""
+    `problems` (from planning the tables) are reported as they are. `meanwhile` runs while
+    node renders the pages, after the other checks (`kb build` writes the search index)."""
     rendering = start_rendered(site)  # node renders pages while the other checks run
     found: list[Diagnostic] = [*site.diagnostics, *(problems or [])]
     try:
@@ -159,6 +164,8 @@ def run_checks(
         found.extend(check_duplicates(site))
         found.extend(_check_data_files(site))
         found.extend(check_files(site))
+        if meanwhile is not None:
+            meanwhile()
     finally:
         found.extend(rendering.finish())
     for change in pending:

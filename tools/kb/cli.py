@@ -207,12 +207,16 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
             stats["parsed"] = min(stats["parsed"] + site.stats["parsed"], stats["pages"])
             stats["cached"] = stats["pages"] - stats["parsed"]
         changes, problems = plan_generated(site)
-    found = run_checks(site, changes, problems)
-    save_cache(site)
-    if not args.check:
+
+    def write_search_index() -> None:
         from kb.search import write_index
 
         print(write_index(site), file=sys.stderr)
+
+    found = run_checks(
+        site, changes, problems, meanwhile=None if args.check else write_search_index
+    )
+    save_cache(site)
     code = _report(found, args)
     print(
         f"kb: {stats['pages']} pages ({stats['parsed']} parsed, {stats['cached']} cached) "

@@ -126,7 +126,7 @@ def _content(site: Site, file: str, limit: int) -> tuple[str | None, bytes | Non
     """A digest of the file's bytes, and the bytes when they had to be read: a file whose
     size, times and inode are unchanged keeps its digest unread. (None, None) above
     `limit` (MD504)."""
-    path = site.settings.path(file)
+    path = os.path.join(site.settings.root, file)  # not pathlib: this runs per page
     try:
         st = os.lstat(path)
     except OSError:
@@ -138,7 +138,7 @@ def _content(site: Site, file: str, limit: int) -> tuple[str | None, bytes | Non
     known = cache.raw_stats.get(file) if cache is not None else None
     if known is not None and known[:4] == signature:
         return known[4], None
-    raw = read_regular(str(path), limit)
+    raw = read_regular(path, limit)
     digest = hashlib.blake2b(raw, digest_size=20).hexdigest()
     if cache is not None:
         cache.raw_stats[file] = (*signature, digest)
