@@ -22,6 +22,8 @@ from kb.policy import POLICY_FILE
 from kb.runtime import GateError, Runtime
 
 GATE_SCRIPT = Path(__file__).parent / "node" / "gate.mjs"
+PAGES_PER_WORKER = 100
+"""Below this many pages per renderer, starting one more costs more than it saves."""
 MAX_INCLUDE_BYTES = 1 << 20
 """Largest file docsify may embed (`:include`) that the gate reads."""
 
@@ -208,7 +210,9 @@ def start_judging(
 ) -> Judging:
     """Start rendering and judging `requests`; raises GateError when the gate cannot run."""
     batch = list(requests)
-    workers = max(1, jobs or os.cpu_count() or 1)
+    # A worker takes about as long to start (docsify, KaTeX) as ~100 pages take to render.
+    wanted = -(-len(batch) // PAGES_PER_WORKER)
+    workers = max(1, min(jobs or os.cpu_count() or 1, wanted))
     key = (runtime.signature, workers, timeout)
     if not batch:
         return Judging(key, None, 0)
