@@ -254,11 +254,9 @@ def encode_index(index: dict[str, Any]) -> bytes:
 def write_index(site: Site, out_dir: Path | None = None, build: str | None = None) -> str:
     """Write the index (default: `<vendor_dir>/search-index.json`, tagged with the site's
     build hash); returns a one-line summary for the CLI."""
-    from kb.serve import build_hash  # noqa: PLC0415 - serve imports the build pipeline
-
     settings = site.settings
     out_dir = out_dir or settings.path(settings.vendor_dir)
-    index = build_index(site, build_hash(settings) if build is None else build)
+    index = build_index(site, site.build_hash() if build is None else build)
     data = encode_index(index)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / INDEX_FILE
