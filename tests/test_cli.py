@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kb import build as kb_build
+from kb import pipeline as kb_pipeline
 from kb.render.sidebar import HEADER
 from tests.helpers import REPO, KbRunner, SiteBuilder, copy_site
 
@@ -94,7 +94,7 @@ def test_internal_error_exits_1_with_a_trace(
     def broken(*args: object) -> Iterator[object]:
         raise RuntimeError("checker exploded")
 
-    monkeypatch.setattr(kb_build, "check_links", broken)
+    monkeypatch.setattr(kb_pipeline, "check_links", broken)
     code, _, err = kb(site(_files()), "check")
     assert code == 1
     assert "RuntimeError: checker exploded" in err

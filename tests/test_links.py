@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from kb.build import run_checks
+from kb.pipeline import run_checks
 from kb.config import load_settings
 from kb.site import load_site
 from tests.helpers import SiteBuilder

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.build import plan_tables
+from kb.generate import plan_tables
 from kb.config import load_settings
 from kb.render.regions import find_regions, stray_markers
 from kb.render.tables import TableError, parse_spec, render_region, validate_data_table

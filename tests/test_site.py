@@ -13,7 +13,8 @@ import pytest
 
 from kb.config import load_settings
 from kb.schema import PAPER_SECTIONS
-from kb.site import Site, find_files, load_site
+from kb.collect import find_files
+from kb.site import Site, load_site
 from tests.helpers import KbRunner, SiteBuilder
 
 

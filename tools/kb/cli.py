@@ -5,27 +5,20 @@ from __future__ import annotations
 import argparse
 import enum
 import sys
-import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from kb import __version__
 from kb.assets import AssetError
-from kb.build import (
-    FileChange,
-    GeneratorError,
-    apply,
-    plan_generated,
-    plan_sidebar,
-    plan_tables,
-    run_checks,
-)
+from kb.cache import save_cache
 from kb.config import ConfigError, Settings, find_root, load_settings
 from kb.diagnostics import Diagnostic, Severity
+from kb.generate import FileChange, GeneratorError, apply, plan_sidebar, plan_tables
+from kb.pipeline import Mode, build, write_search_index
 from kb.report import FORMATTERS, escape_line
 from kb.runtime import GateError
-from kb.site import Site, load_site, save_cache
+from kb.site import Site, load_site
 
 
 class ExitCode(enum.IntEnum):
@@ -164,24 +157,21 @@ def _report_options(command: argparse.ArgumentParser) -> None:
 
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
-    site = load_site(settings, use_cache=not args.no_cache)
-    pending, problems = plan_generated(site)
-    found = run_checks(site, pending, problems)
-    save_cache(site)
-    return _report(found, args)
+    result = build(settings, Mode.CHECK, use_cache=not args.no_cache)
+    return _report(result.diagnostics, args)
 
 
 def cmd_sidebar(settings: Settings, args: argparse.Namespace) -> int:
     site = load_site(settings, use_cache=not args.no_cache)
     change = plan_sidebar(site)
-    save_cache(site)
+    save_cache(settings, site.cache)
     return _generate(site, [change] if change else [], args.check, "sidebar")
 
 
 def cmd_tables(settings: Settings, args: argparse.Namespace) -> int:
     site = load_site(settings, use_cache=not args.no_cache)
     changes, problems = plan_tables(site)
-    save_cache(site)
+    save_cache(settings, site.cache)
     for problem in problems:
         print(escape_line(str(problem)), file=sys.stderr)
     code = _generate(site, changes, args.check, "tables")
@@ -193,36 +183,13 @@ def cmd_tables(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    site = load_site(settings, use_cache=not args.no_cache)
-    stats = dict(site.stats)
-    changes, problems = plan_generated(site)
-    if not args.check and changes:
-        written = apply(site, changes)
-        for file in written:
-            print(escape_line(f"kb: wrote {file}"), file=sys.stderr)
-        # Pages whose tables were rewritten are parsed again; the sidebar is no page.
-        if any(file in site.infos for file in written):
-            site = load_site(settings, use_cache=not args.no_cache, reuse=site)
-            stats["parsed"] = min(stats["parsed"] + site.stats["parsed"], stats["pages"])
-            stats["cached"] = stats["pages"] - stats["parsed"]
-        changes, problems = plan_generated(site)
-
-    def write_search_index() -> None:
-        from kb.search import write_index
-
-        print(write_index(site), file=sys.stderr)
-
-    found = run_checks(
-        site, changes, problems, meanwhile=None if args.check else write_search_index
-    )
-    save_cache(site)
-    code = _report(found, args)
-    print(
-        f"kb: {stats['pages']} pages ({stats['parsed']} parsed, {stats['cached']} cached) "
-        f"in {time.perf_counter() - started:.2f} s",
-        file=sys.stderr,
-    )
+    result = build(settings, Mode.CHECK if args.check else Mode.BUILD, use_cache=not args.no_cache)
+    for file in result.written:
+        print(escape_line(f"kb: wrote {file}"), file=sys.stderr)
+    if result.index:
+        print(result.index, file=sys.stderr)
+    code = _report(result.diagnostics, args)
+    print(result.summary(), file=sys.stderr)
     return code
 
 
@@ -244,36 +211,33 @@ def cmd_new(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_assets(settings: Settings, args: argparse.Namespace) -> int:
-    from kb.assets import AssetError
-    from kb.search import write_index
-    from kb.serve import vendor
+    from kb.vendor import vendor
 
+    site = load_site(settings)
     try:
-        written = vendor(settings)
+        written = vendor(settings, site.build_hash())
     except AssetError as exc:
         print(escape_line(f"kb: error: {exc}"), file=sys.stderr)
         return ExitCode.CONFIG_ERROR
     print(f"kb: vendor/ up to date ({len(written)} file(s) written)", file=sys.stderr)
-    print(write_index(load_site(settings)), file=sys.stderr)
+    print(write_search_index(site), file=sys.stderr)
+    save_cache(settings, site.cache)
     return ExitCode.OK
 
 
 def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
+    from kb.gitinfo import edit_url
     from kb.publish import PublishError, publish
-    from kb.serve import build_hash, edit_url
 
-    site = load_site(settings, use_cache=not args.no_cache)
-    pending, problems = plan_generated(site)
-    found = run_checks(site, pending, problems)
-    save_cache(site)
-    code = _report(found, args)
+    result = build(settings, Mode.CHECK, use_cache=not args.no_cache)
+    code = _report(result.diagnostics, args)
     if code != ExitCode.OK:
         print("kb: nothing published: fix the errors above first", file=sys.stderr)
         return code
     out = Path(args.out).resolve()
-    info = {"editUrl": edit_url(settings), "build": build_hash(settings)}
+    info = {"editUrl": edit_url(settings), "build": result.site.build_hash()}
     try:
-        count = publish(site, out, info)
+        count = publish(result.site, out, info)
     except PublishError as exc:
         raise ConfigError(str(exc)) from None
     print(f"kb: published {count} file(s) to {out}", file=sys.stderr)
@@ -298,7 +262,7 @@ def cmd_links(settings: Settings, args: argparse.Namespace) -> int:
     occurrences = select(collect(settings), changed=changed, shard=shard)
     cache = None if args.no_cache else settings.path(args.cache or settings.links.cache_file)
     show = sys.stderr.isatty() if args.progress is None else args.progress
-    from kb.serve import repository_url
+    from kb.gitinfo import repository_url
 
     found, run = check_links(
         settings,

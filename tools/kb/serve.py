@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 import http.server
 import io
 import os
-import re
-import subprocess
 import sys
 import threading
 import time
 from functools import partial
 from pathlib import Path
 
-from kb.build import apply, plan_generated, run_checks
 from kb.config import Settings
 from kb.diagnostics import Severity
+from kb.pipeline import Mode, build
 from kb.policy import SANDBOX_CSP, render_csp
 from kb.report import escape_line, format_text
-from kb.site import load_site, save_cache
+from kb.vendor import vendor
 
 # Top-level names the site never needs; everything else under the root is served read-only.
 _PRIVATE = {
@@ -36,64 +33,6 @@ _PRIVATE = {
 
 _LIVE = {"build": ""}
 """The build the preview server announces at /__kb/build (live reload)."""
-
-
-def vendor(settings: Settings, *, live: bool = False) -> list[str]:
-    """Copy the pinned front-end files into vendor/ and write the site info (edit link, build)."""
-    from kb.assets import vendor_assets
-    from kb.runtime import find_node_modules
-
-    info = {"editUrl": edit_url(settings), "build": build_hash(settings)}
-    if live:
-        info["live"] = "1"
-    written = vendor_assets(
-        find_node_modules(settings),
-        settings.path(settings.vendor_dir),
-        info,
-        settings.iframe_hosts,
-    )
-    if live:
-        _LIVE["build"] = info["build"]  # announced only once kb-site.js carries it
-    return written
-
-
-def repository_url(settings: Settings) -> str:
-    """The https URL of the git origin, or '' (it goes into the link checker's User-Agent)."""
-    remote = _git(settings.root, "config", "--get", "remote.origin.url")
-    match = re.match(r"^(?:https://|git@)([\w.-]+)[/:]([\w.-]+)/([\w.-]+?)(?:\.git)?/?$", remote)
-    return "https://{}/{}/{}".format(*match.groups()) if match else ""
-
-
-def edit_url(settings: Settings) -> str:
-    """The "edit this page" template: from settings, else from the git remote; '' if unknown."""
-    if settings.edit_url:
-        return settings.edit_url
-    remote = _git(settings.root, "config", "--get", "remote.origin.url")
-    branch = _git(settings.root, "symbolic-ref", "--short", "HEAD") or "main"
-    match = re.match(r"^(?:https://|git@)([\w.-]+)[/:]([\w.-]+)/([\w.-]+?)(?:\.git)?/?$", remote)
-    if not match:
-        return ""
-    host, owner, repo = match.groups()
-    edit = "-/edit" if "gitlab" in host else "edit"
-    return f"https://{host}/{owner}/{repo}/{edit}/{branch}/{{path}}"
-
-
-def build_hash(settings: Settings) -> str:
-    """Changes whenever any file under docs/ or the sidebar changes."""
-    digest = hashlib.blake2b(digest_size=8)
-    for path in sorted([*settings.docs_path.rglob("*"), settings.path(settings.sidebar)]):
-        if path.is_file():
-            stat = path.stat()
-            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
-def _git(root: Path, *args: str) -> str:
-    try:
-        result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return result.stdout.strip() if result.returncode == 0 else ""
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
@@ -153,8 +92,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def serve(settings: Settings, *, host: str | None, port: int | None, watch: bool) -> int:
-    rebuild(settings)
-    vendor(settings, live=watch)
+    _vendor_live(settings, rebuild(settings), watch)
     handler = type("Handler", (SiteHandler,), {"site_csp": render_csp(settings.iframe_hosts)})
     handler = partial(handler, directory=str(settings.root))
     bind = (host or settings.serve_host, settings.serve_port if port is None else port)
@@ -172,21 +110,23 @@ def serve(settings: Settings, *, host: str | None, port: int | None, watch: bool
     return 0
 
 
-def rebuild(settings: Settings) -> None:
-    """sidebar + tables + check, reporting only findings."""
-    site = load_site(settings)
-    changes, problems = plan_generated(site)
-    for file in apply(site, changes):
+def rebuild(settings: Settings) -> str:
+    """Regenerate, re-index and check the site, reporting only findings; returns the new
+    build hash."""
+    result = build(settings, Mode.BUILD)
+    for file in result.written:
         print(escape_line(f"kb: wrote {file}"), file=sys.stderr)
-    if changes:
-        site = load_site(settings, reuse=site)
-    found = [d for d in run_checks(site, [], problems) if d.severity >= Severity.WARNING]
-    save_cache(site)
-    from kb.search import write_index  # noqa: PLC0415 - search imports this module
-
-    print(write_index(site), file=sys.stderr)
-    sys.stderr.write(format_text(found))
+    print(result.index, file=sys.stderr)
+    sys.stderr.write(format_text([d for d in result.diagnostics if d.severity >= Severity.WARNING]))
     sys.stderr.flush()
+    return result.site.build_hash()
+
+
+def _vendor_live(settings: Settings, build_hash: str, live: bool) -> None:
+    """vendor/ for the preview; the build is announced only once kb-site.js carries it."""
+    vendor(settings, build_hash, live=live)
+    if live:
+        _LIVE["build"] = build_hash
 
 
 def _snapshot(settings: Settings) -> dict[str, tuple[int, int]]:
@@ -212,8 +152,7 @@ def _watch(settings: Settings, interval: float = 0.5) -> None:
             continue
         print("kb: change detected, rebuilding", file=sys.stderr, flush=True)
         try:
-            rebuild(settings)
-            vendor(settings, live=True)
+            _vendor_live(settings, rebuild(settings), True)
         except Exception as exc:  # noqa: BLE001 - keep serving; the next change retries
             print(escape_line(f"kb: rebuild failed: {exc}"), file=sys.stderr, flush=True)
         before = _snapshot(settings)

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from xml.parsers import expat
 
 from kb.diagnostics import Diagnostic, make
-from kb.site import Site, read_regular
+from kb.site import Site
+from kb.writer import read_regular
 
 RASTER = {
     ".png": (b"\x89PNG\r\n\x1a\n",),

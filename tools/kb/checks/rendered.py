@@ -18,7 +18,8 @@ from kb.config import NAVIGATION, read_limit
 from kb.diagnostics import Diagnostic, make
 from kb.gate import MAX_INCLUDE_BYTES, Finding, Judging, Request, Verdict, start_judging
 from kb.runtime import Runtime, find_runtime
-from kb.site import Site, read_regular
+from kb.site import Site
+from kb.writer import read_regular
 
 
 def check_rendered(site: Site) -> list[Diagnostic]:

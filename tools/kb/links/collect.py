@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from kb.collect import find_files
 from kb.config import Settings, read_limit
 from kb.frontmatter import normalize_text, split_front_matter
 from kb.markdown import external_links
-from kb.site import find_files
 from kb.writer import read_regular
 from kb.yamlio import parse_yaml, read_yaml_file
 

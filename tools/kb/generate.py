@@ -1,26 +1,20 @@
-"""The pipeline behind `kb sidebar`, `kb tables`, `kb check` and `kb build`:
-collect → parse → model → render → check, then report (in `kb.cli`)."""
+"""generate: the files kb owns (sidebar, kb:table regions, the CSP of index.html), planned as
+changes from the model and written atomically; stale ones become findings."""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.checks.duplicates import check_duplicates
-from kb.checks.files import check_files
-from kb.checks.links import check_links
-from kb.checks.rendered import start_rendered
-from kb.diagnostics import Diagnostic, make, with_severity
+from kb.diagnostics import Diagnostic, make
 from kb.policy import find_csp, render_csp, with_csp
 from kb.render.regions import find_regions
 from kb.render.sidebar import HEADER, render_sidebar
-from kb.render.tables import expected_regions, validate_data_table
+from kb.render.tables import expected_regions
 from kb.runtime import INDEX_FILE
 from kb.site import Site
 from kb.writer import TextStyle, encode, read_text, write_if_changed
-from kb.yamlio import parse_yaml, read_yaml_file
 
 
 @dataclass(frozen=True)
@@ -145,35 +139,7 @@ def apply(site: Site, changes: list[FileChange]) -> list[str]:
     ]
 
 
-def run_checks(
-    site: Site,
-    pending: list[FileChange],
-    problems: list[Diagnostic] | None = None,
-    *,
-    meanwhile: Callable[[], object] | None = None,
-) -> list[Diagnostic]:
-    """Every offline check; `pending` generated-file changes are reported as stale, and
-    `problems` (from planning the tables) are reported as they are. `meanwhile` runs while
-    node renders the pages, after the other checks (`kb build` writes the search index)."""
-    rendering = start_rendered(site)  # node renders pages while the other checks run
-    found: list[Diagnostic] = [*site.diagnostics, *(problems or [])]
-    try:
-        for info in site.infos.values():
-            found.extend(info.diagnostics)
-        found.extend(check_links(site))
-        found.extend(check_duplicates(site))
-        found.extend(_check_data_files(site))
-        found.extend(check_files(site))
-        if meanwhile is not None:
-            meanwhile()
-    finally:
-        found.extend(rendering.finish())
-    for change in pending:
-        found.append(_stale(site, change))
-    return finalize(found, site.settings.severity)
-
-
-def _stale(site: Site, change: FileChange) -> Diagnostic:
+def stale_finding(site: Site, change: FileChange) -> Diagnostic:
     if change.file == site.settings.sidebar:
         return make("SB301", change.file, 0, "sidebar is out of date", hint="run `kb sidebar`")
     if change.file == INDEX_FILE:
@@ -204,32 +170,3 @@ def _marker_line_before(lines: list[str], index: int) -> int:
         if "kb:table" in lines[i] and "/kb:table" not in lines[i]:
             return i + 1
     return index + 1
-
-
-def _check_data_files(site: Site) -> Iterator[Diagnostic]:
-    data_dir = site.settings.path(site.settings.data_dir)
-    if not data_dir.is_dir():
-        return
-    vocabulary = site.settings.path(site.settings.vocabulary).resolve()
-    for path in sorted(data_dir.glob("*.yaml")):
-        if path.resolve() == vocabulary:
-            continue
-        file = path.relative_to(site.settings.root).as_posix()
-        text, unread = read_yaml_file(path, file)
-        yield from unread
-        if text is None:
-            continue
-        doc, found = parse_yaml(text, file)
-        yield from found
-        if doc is not None:
-            yield from validate_data_table(doc.data, doc.line, file)
-
-
-def finalize(found: list[Diagnostic], overrides: dict) -> list[Diagnostic]:
-    """Apply severity overrides, drop duplicates, sort by place."""
-    result = set()
-    for diagnostic in found:
-        adjusted = with_severity(diagnostic, overrides)
-        if adjusted is not None:
-            result.add(adjusted)
-    return sorted(result)

@@ -1,0 +1,185 @@
+"""The content-hash cache: parse results, cross-page check results and gate verdicts,
+persisted in `.kb-cache/` between runs. Any part may be missing, stale or damaged: that
+only means more work, never a wrong answer (every part is keyed by content)."""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kb import __version__
+from kb.config import Settings
+from kb.model import EncodedPage, ParseContext
+from kb.writer import write_atomic
+
+_STATE_NAME = "state.marshal"
+_GATE_NAME = "gate.marshal"
+_GATE_FORMAT = "kb-gate-1"
+"""HTML-gate verdicts do not depend on kb's Python code: kept apart from the salted parts."""
+_SHARD_NAME = "pages-{:x}.marshal"
+_SHARDS = 16
+_CACHE_FORMAT = f"kb-cache-{__version__}-4"
+
+
+@dataclass
+class PageCache:
+    """Parse results and cross-page check results, persisted between runs."""
+
+    salt: str
+    entries: dict[str, EncodedPage] = field(default_factory=dict)
+    """Encoded parse result by content key."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """Content key by file, for this run."""
+    stats: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)
+    """file → (size, mtime_ns, ctime_ns, inode, key): lets unchanged files skip read + hash."""
+    links: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    """Content key → (dependency state, encoded link findings)."""
+    generated: dict[str, Any] = field(default_factory=dict)
+    """Memoised sidebar, tables and duplicate findings, keyed by what they depend on."""
+    rendered: dict[str, Any] = field(default_factory=dict)
+    """HTML-gate verdicts: render key → (files read and their hashes, encoded findings)."""
+    raw_stats: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)
+    """file → (size, mtime_ns, ctime_ns, inode, digest of its bytes), for the gate's keys."""
+    used: set[str] = field(default_factory=set)
+    """Keys of `generated` and `rendered` this run looked up or stored."""
+    judged: bool = False
+    """Whether this run ran the HTML gate: only then are verdicts it did not use stale."""
+    dirty: bool = False
+    """Whether the small state part (stats, links, generated) needs writing."""
+    dirty_shards: set[int] = field(default_factory=set)
+    """Entry shards that changed; only those files are rewritten."""
+    persist: bool = True
+
+    def add(self, key: str, encoded: EncodedPage) -> None:
+        self.entries[key] = encoded
+        self.dirty_shards.add(_shard(key))
+
+
+def forget_removed(cache: PageCache, keys: dict[str, str]) -> None:
+    """Drop entries of files that are gone or changed, so the cache does not grow forever."""
+    live = set(keys.values())
+    if len(cache.entries) != len(live) or len(cache.stats) != len(keys):
+        cache.dirty_shards.update(_shard(k) for k in cache.entries if k not in live)
+        cache.entries = {k: v for k, v in cache.entries.items() if k in live}
+        cache.stats = {f: s for f, s in cache.stats.items() if f in keys}
+        cache.links = {k: v for k, v in cache.links.items() if k in live}
+        cache.dirty = True
+    cache.keys = keys
+
+
+def context_salt(ctx: ParseContext) -> str:
+    """Changes whenever the toolchain or anything a page's parse depends on changes."""
+    parts = [__version__, repr(sorted(ctx.iframe_hosts)), str(ctx.max_page_kb), str(ctx.year)]
+    for name in sorted(ctx.vocabulary):
+        parts.append(name + ":" + repr(sorted(ctx.vocabulary[name].items())))
+    parts.append(_code_fingerprint())
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=32).hexdigest()
+
+
+def _code_fingerprint() -> str:
+    """Size and mtime of the kb sources, so editing the toolchain invalidates the cache."""
+    here = Path(__file__).parent
+    stats = [(p.relative_to(here).as_posix(), p.stat()) for p in sorted(here.rglob("*.py"))]
+    return ";".join(f"{name}:{st.st_size}:{st.st_mtime_ns}" for name, st in stats)
+
+
+def _shard(key: str) -> int:
+    return int(key[0], 16) % _SHARDS
+
+
+def _cache_dir(settings: Settings) -> Path:
+    return settings.path(settings.cache_dir)
+
+
+def _read_part(path: Path, salt: str) -> tuple[Any, ...] | None:
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if isinstance(data, tuple) and len(data) >= 3 and data[:2] == (_CACHE_FORMAT, salt):
+        return data
+    return None
+
+
+def read_cache(settings: Settings, salt: str) -> PageCache:
+    """The cache files; missing, stale or damaged parts only mean more parsing.
+
+    Every part is keyed by content (entries and link findings) or checked against the file's
+    stat (the stat shortcut), so any mix of old and new parts is still correct.
+    """
+    folder = _cache_dir(settings)
+    state = _read_part(folder / _STATE_NAME, salt)
+    rendered, raw_stats = _read_gate_part(folder / _GATE_NAME)
+    if state is None or len(state) != 5:
+        return PageCache(salt, rendered=rendered, raw_stats=raw_stats)
+    _, _, stats, links, generated = state
+    entries: dict[str, EncodedPage] = {}
+    for shard in range(_SHARDS):
+        part = _read_part(folder / _SHARD_NAME.format(shard), salt)
+        if part is not None:
+            entries.update(part[2])
+    return PageCache(salt, entries, {}, stats, links, generated, rendered, raw_stats)
+
+
+def _read_gate_part(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}, {}
+    if isinstance(data, tuple) and len(data) == 3 and data[0] == _GATE_FORMAT:
+        return data[1], data[2]
+    return {}, {}
+
+
+def save_cache(settings: Settings, cache: PageCache | None) -> None:
+    """Persist what this run changed: the state part and the changed entry shards."""
+    if cache is None:
+        return
+    generated, rendered = _live(cache)
+    if len(generated) < len(cache.generated) or len(rendered) < len(cache.rendered):
+        cache.dirty = True  # forget memoised output and verdicts of older states
+    if not cache.persist or not (cache.dirty or cache.dirty_shards):
+        return
+    folder = _cache_dir(settings)
+    state = (_CACHE_FORMAT, cache.salt, cache.stats, cache.links, generated)
+    gate = (_GATE_FORMAT, rendered, cache.raw_stats)
+    shards: dict[int, dict[str, EncodedPage]] = {n: {} for n in cache.dirty_shards}
+    for key, encoded in cache.entries.items():
+        shard = shards.get(_shard(key))
+        if shard is not None:
+            shard[key] = encoded
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for number, entries in shards.items():
+            _write_part(folder / _SHARD_NAME.format(number), (_CACHE_FORMAT, cache.salt, entries))
+        _write_part(folder / _STATE_NAME, state)
+        _write_part(folder / _GATE_NAME, gate)
+    except OSError:
+        return
+    cache.dirty = False
+    cache.dirty_shards.clear()
+
+
+def _live(cache: PageCache) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The memoised output and verdicts worth keeping: an entry is stale once this run
+    computed output of its kind (sidebar, table, duplicates) without it. What this run did
+    not compute at all (tables during `kb sidebar`, verdicts during `kb tables`) is kept."""
+    names = {key.partition("\0")[0] for key in cache.used}
+    generated = {
+        key: value
+        for key, value in cache.generated.items()
+        if key in cache.used or key.partition("\0")[0] not in names
+    }
+    rendered = (
+        {key: value for key, value in cache.rendered.items() if key in cache.used}
+        if cache.judged
+        else cache.rendered
+    )
+    return generated, rendered
+
+
+def _write_part(path: Path, data: tuple[Any, ...]) -> None:
+    write_atomic(path, marshal.dumps(data))

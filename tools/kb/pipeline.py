@@ -1,0 +1,136 @@
+"""The pipeline every command runs, top to bottom:
+
+    collect → parse → model   load_site (kb.collect, kb.parse, kb.cache, kb.site)
+    generate                  sidebar, kb:table regions, the CSP of index.html (kb.generate)
+    check                     every offline check; node renders pages for the HTML gate
+    index                     the search index, written while node renders (kb.search)
+    report                    the caller formats `BuildResult.diagnostics` (kb.report)
+
+`kb build`, `kb check`, `kb publish` and `kb serve`'s rebuild are each a few lines over
+`build()`; `kb sidebar` and `kb tables` plan one generator each.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kb.cache import save_cache
+from kb.checks.data import check_data_files
+from kb.checks.duplicates import check_duplicates
+from kb.checks.files import check_files
+from kb.checks.links import check_links
+from kb.checks.rendered import start_rendered
+from kb.config import Settings
+from kb.diagnostics import Diagnostic, Severity, with_severity
+from kb.generate import FileChange, apply, plan_generated, stale_finding
+from kb.site import Site, load_site
+
+
+class Mode(enum.Enum):
+    CHECK = "check"
+    """Read-only: every check; generated files that are out of date are findings."""
+    BUILD = "build"
+    """Write the generated files and the search index, then check."""
+
+
+@dataclass
+class BuildResult:
+    site: Site
+    diagnostics: list[Diagnostic]
+    """Every finding, severities adjusted, sorted by place."""
+    written: list[str] = field(default_factory=list)
+    """Generated files this run wrote, repo-relative."""
+    index: str = ""
+    """The search index summary line; '' when no index was written."""
+    stats: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def failed(self, strict: bool = False) -> bool:
+        threshold = Severity.WARNING if strict else Severity.ERROR
+        return any(d.severity >= threshold for d in self.diagnostics)
+
+    def summary(self) -> str:
+        stats = self.stats
+        return (
+            f"kb: {stats['pages']} pages ({stats['parsed']} parsed, {stats['cached']} cached) "
+            f"in {self.seconds:.2f} s"
+        )
+
+
+def build(
+    settings: Settings,
+    mode: Mode = Mode.CHECK,
+    *,
+    use_cache: bool = True,
+    clock: Callable[[], float] = time.perf_counter,
+) -> BuildResult:
+    started = clock()
+    site = load_site(settings, use_cache=use_cache)
+    stats = dict(site.stats)
+    changes, problems = plan_generated(site)
+    written: list[str] = []
+    if mode is Mode.BUILD and changes:
+        written = apply(site, changes)
+        if any(file in site.infos for file in written):
+            # Pages whose tables were rewritten are parsed again (the sidebar is no page).
+            site = load_site(settings, use_cache=use_cache, reuse=site)
+            stats["parsed"] = min(stats["parsed"] + site.stats["parsed"], stats["pages"])
+            stats["cached"] = stats["pages"] - stats["parsed"]
+        changes, problems = plan_generated(site)
+    index: list[str] = []
+    found = run_checks(
+        site,
+        changes,
+        problems,
+        meanwhile=(lambda: index.append(write_search_index(site))) if mode is Mode.BUILD else None,
+    )
+    save_cache(settings, site.cache)
+    return BuildResult(site, found, written, "".join(index), stats, clock() - started)
+
+
+def write_search_index(site: Site) -> str:
+    """Write the site's search index into the vendor folder; returns the summary line."""
+    from kb.search import write_index  # noqa: PLC0415 - only builds write the index
+
+    return write_index(site, build=site.build_hash())
+
+
+def run_checks(
+    site: Site,
+    pending: list[FileChange],
+    problems: list[Diagnostic] | None = None,
+    *,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[Diagnostic]:
+    """Every offline check; `pending` generated-file changes are reported as stale, and
+    `problems` (from planning the tables) are reported as they are. `meanwhile` runs while
+    node renders the pages, after the other checks (`kb build` writes the search index)."""
+    rendering = start_rendered(site)  # node renders pages while the other checks run
+    found: list[Diagnostic] = [*site.diagnostics, *(problems or [])]
+    try:
+        for info in site.infos.values():
+            found.extend(info.diagnostics)
+        found.extend(check_links(site))
+        found.extend(check_duplicates(site))
+        found.extend(check_data_files(site))
+        found.extend(check_files(site))
+        if meanwhile is not None:
+            meanwhile()
+    finally:
+        found.extend(rendering.finish())
+    for change in pending:
+        found.append(stale_finding(site, change))
+    return finalize(found, site.settings.severity)
+
+
+def finalize(found: list[Diagnostic], overrides: dict) -> list[Diagnostic]:
+    """Apply severity overrides, drop duplicates, sort by place."""
+    result = set()
+    for diagnostic in found:
+        adjusted = with_severity(diagnostic, overrides)
+        if adjusted is not None:
+            result.add(adjusted)
+    return sorted(result)
