@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from kb.model import ParseContext, parse_page
+from kb.model import ParseContext
+from kb.parser import parse_page
 from kb.vocabulary import Term
 
 CTX = ParseContext(

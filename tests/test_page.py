@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from kb.checks.page import check_page
 from kb.markdown import scan_markdown
-from kb.model import ParseContext, parse_page
+from kb.model import ParseContext
+from kb.parser import parse_page
 
 FILE = "docs/n/a.md"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.config import Settings
@@ -14,6 +14,7 @@ from kb.schema import validate_section
 from kb.yamlio import parse_yaml, read_yaml_file
 
 SECTION_FILE = "_section.yaml"
+Signature = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,6 @@ class Section:
     description: str = ""
     group_by: str = ""
     draft: bool = False
-
 
 
 def find_files(settings: Settings) -> tuple[list[str], list[str], set[str]]:
@@ -45,6 +45,9 @@ class FoundFiles:
     """Every regular file under docs/, and the regular files at the root."""
     irregular: dict[str, str]
     """Entries that are not regular files (symlinks, FIFOs, devices…) → what they are."""
+    signatures: dict[str, Signature] = field(default_factory=dict)
+    """Regular file → (size, mtime_ns, ctime_ns, inode) as the walk saw it: a file whose
+    signature matches the cache's is unchanged (any write changes its ctime)."""
 
 
 def walk_files(settings: Settings) -> FoundFiles:
@@ -56,10 +59,12 @@ def walk_files(settings: Settings) -> FoundFiles:
     folders: list[str] = []
     files: set[str] = set()
     irregular: dict[str, str] = {}
+    signatures: dict[str, Signature] = {}
     for entry in _scan(root):
         kind = _kind(entry)
         if kind == "file":
             files.add(entry.name)
+            signatures[entry.name] = _signature(entry)
         elif kind != "dir":
             irregular[entry.name] = kind
     docs = settings.docs_dir.strip("/")
@@ -81,11 +86,17 @@ def walk_files(settings: Settings) -> FoundFiles:
                     stack.append(rel)
             elif kind == "file":
                 files.add(rel)
+                signatures[rel] = _signature(entry)
                 if entry.name.endswith(".md") and not in_data:
                     pages.append(rel)
             else:
                 irregular[rel] = kind
-    return FoundFiles(sorted(pages), sorted(folders), files, irregular)
+    return FoundFiles(sorted(pages), sorted(folders), files, irregular, signatures)
+
+
+def _signature(entry: os.DirEntry[str]) -> Signature:
+    st = entry.stat(follow_symlinks=False)  # cached by the DirEntry since _kind
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def _scan(folder: Path) -> list[os.DirEntry[str]]:

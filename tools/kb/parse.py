@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kb.cache import PageCache, forget_removed
+from kb.collect import Signature
 from kb.config import Settings, read_limit
-from kb.model import EncodedPage, ParseContext, encode_page, parse_page
+from kb.model import EncodedPage, ParseContext, encode_page
 from kb.writer import read_regular
 
 _PARALLEL_MIN = 200
@@ -17,7 +19,11 @@ _PARALLEL_MIN = 200
 
 
 def parse_pages(
-    settings: Settings, files: list[str], ctx: ParseContext, cache: PageCache
+    settings: Settings,
+    files: list[str],
+    ctx: ParseContext,
+    cache: PageCache,
+    signatures: Mapping[str, Signature],
 ) -> tuple[dict[str, EncodedPage], dict[str, int]]:
     """Parse every page not already in the cache; returns encoded results by file.
 
@@ -30,8 +36,7 @@ def parse_pages(
     misses: list[tuple[str, tuple[int, int, int, int]]] = []
     root = str(settings.root)
     for file in files:
-        st = os.stat(os.path.join(root, file))
-        signature = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        signature = signatures[file]
         known = cache.stats.get(file)
         if known and known[:4] == signature and known[4] in cache.entries:
             keys[file] = known[4]
@@ -107,6 +112,8 @@ def _process(job: _Job, files: list[str]) -> list[_Result]:
         if key in job.known:
             results.append((file, key, None))
         else:
+            from kb.parser import parse_page  # noqa: PLC0415 - warm runs parse nothing
+
             page = parse_page(file, raw, job.ctx, special=is_special(file))
             results.append((file, key, encode_page(page)))
     return results

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from kb.cache import PageCache, context_salt, read_cache
-from kb.collect import Section, load_sections, walk_files
+from kb.collect import Section, Signature, load_sections, walk_files
 from kb.config import Settings
 from kb.diagnostics import Diagnostic
 from kb.model import (
@@ -75,9 +74,11 @@ class Site:
     """Findings from loading: vocabulary, section metadata."""
     stats: dict[str, int] = field(default_factory=dict)
     cache: PageCache | None = None
+    """This run's cache state (never persisted with --no-cache)."""
     irregular: dict[str, str] = field(default_factory=dict)
     """Entries under docs/ and at the root that are not regular files (never read)."""
-    """This run's cache state; None when caching is off."""
+    signatures: dict[str, Signature] = field(default_factory=dict)
+    """Regular file → (size, mtime_ns, ctime_ns, inode) as this run's walk saw it."""
     _signature: str | None = None
 
     def content_pages(self) -> list[PageInfo]:
@@ -93,15 +94,8 @@ class Site:
         changes: the browser uses it to tell a stale search index or page cache."""
         digest = hashlib.blake2b(digest_size=8)
         keys = self.cache.keys if self.cache else {}
-        root = self.settings.root
         for file in sorted(self.files):
-            key = keys.get(file)
-            if key is None:
-                try:
-                    st = os.stat(root / file)
-                except OSError:
-                    continue
-                key = f"{st.st_size}:{st.st_mtime_ns}"
+            key = keys.get(file) or repr(self.signatures.get(file))
             digest.update(f"{file}\0{key}\n".encode())
         return digest.hexdigest()
 
@@ -141,7 +135,6 @@ class Site:
         return value
 
 
-
 def load_site(settings: Settings, *, use_cache: bool = True, reuse: Site | None = None) -> Site:
     """collect → parse (cached, parallel) → model. `reuse`: a site loaded earlier in this run."""
     vocab_file = settings.vocabulary
@@ -160,9 +153,10 @@ def load_site(settings: Settings, *, use_cache: bool = True, reuse: Site | None 
         cache = read_cache(settings, salt)
     else:
         cache = PageCache(salt, persist=False)
-    by_file, stats = parse_pages(settings, page_files, ctx, cache)
+    by_file, stats = parse_pages(settings, page_files, ctx, cache, walked.signatures)
     infos = {file: decode_info(encoded) for file, encoded in by_file.items()}
     pages = Pages(by_file, infos)
     site = Site(settings, vocabulary, infos, pages, sections, files, found, stats, cache)
     site.irregular = walked.irregular
+    site.signatures = walked.signatures
     return site

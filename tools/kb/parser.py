@@ -1,0 +1,71 @@
+"""Parse one page file into the model: front matter (validated), the markdown scan, kb:table
+regions, and the findings that depend on this page alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kb.checks.page import check_page, check_paper_sections
+from kb.config import read_limit
+from kb.diagnostics import make
+from kb.frontmatter import normalize_text, split_front_matter
+from kb.markdown import scan_markdown
+from kb.model import ParseContext, ParsedPage
+from kb.render.regions import find_regions, stray_markers
+from kb.schema import validate_front_matter
+from kb.yamlio import YamlPath
+
+
+def parse_page(file: str, raw: bytes, ctx: ParseContext, *, special: bool = False) -> ParsedPage:
+    """Parse a page; `special` pages (`_404.md`) need no front matter. A page above
+    `max_page_kb` is not scanned at all (`raw` may be cut just past the limit)."""
+    limit = read_limit(ctx.max_page_kb, file)
+    if len(raw) > limit:
+        too_big = make(
+            "MD504",
+            file,
+            0,
+            f"page is larger than {limit // 1024} KB, so kb does not read it",
+            hint="split it into several pages (or raise [tool.kb] max_page_kb)",
+        )
+        return ParsedPage(file, None, {}, (), (), (), (too_big,))
+    try:
+        text = normalize_text(raw)
+    except UnicodeDecodeError as exc:
+        found = make("MD506", file, 0, f"not valid UTF-8 (byte {exc.start})")
+        return ParsedPage(file, None, {}, (), (), (), (found,))
+    front, found = split_front_matter(text, file)
+    meta: dict[str, Any] | None = None
+    lines: dict[YamlPath, int] = {}
+    if front.doc is not None:
+        lines = front.doc.lines
+        if isinstance(front.doc.data, dict):
+            meta = front.doc.data
+        found.extend(validate_front_matter(front.doc, file, ctx.vocabulary, year=ctx.year))
+    elif not front.present and not special:
+        found.append(
+            make(
+                "FM101",
+                file,
+                1,
+                "page has no YAML front matter",
+                hint="start the file with '---', the fields (type, title, …), '---'",
+            )
+        )
+    scan = scan_markdown(front.body, front.body_line)
+    found.extend(check_page(file, scan))
+    if meta is not None and meta.get("type") == "paper":
+        found.extend(check_paper_sections(file, scan.headings))
+    regions = find_regions(front.body, front.body_line)
+    for line in stray_markers(front.body):
+        found.append(
+            make(
+                "TBL402",
+                file,
+                front.body_line + line - 1,
+                "malformed kb:table marker",
+                hint="put '<!-- kb:table KIND key=value -->' and '<!-- /kb:table -->' "
+                "alone on their lines",
+            )
+        )
+    return ParsedPage(file, meta, lines, scan.headings, scan.links, regions, tuple(found))
