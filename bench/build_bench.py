@@ -1,7 +1,10 @@
-"""The `build` benchmark: kb cold/warm builds against docsify-cli and mkdocs, per site size."""
+"""The `build` benchmark, per site size: the floor, kb cold, kb warm after a body edit and after a
+front-matter edit, docsify-cli and mkdocs, on a site of real pages (bench/realgen.py) or of
+synthetic ones (bench/sitegen.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -11,13 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 import peers
+import realgen
 import sitegen
 from measure import Run, median_wall, run_timed
 
 # A kb diagnostic line looks like `docs/x.md:12:3: LNK202 message`.
 FINDING = re.compile(r"^\S+?(?::\d+){0,2}: [A-Z]{2,3}\d{3} ", re.MULTILINE)
 SUMMARY = re.compile(r"^kb: \d+ pages")
+PAGES = ("real", "synthetic")
+"""real: the repository's docs/ with its paper pages cloned; synthetic: generated pages."""
+FLOOR = Path(__file__).resolve().with_name("floor.py")
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,9 @@ class Options:
     python: str
     timeout: float
     run_kb: bool
+    pages: str = "real"
+    floor_lib: Path | None = None
+    """Where markdown-it-py is installed for the floor (peers.ensure_floor); None: no floor."""
 
     @property
     def bench_dir(self) -> Path:
@@ -86,8 +98,8 @@ def kb_env(repo: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": tools + (os.pathsep + old if old else "")}
 
 
-def kb_cmd(opts: Options, site: Path, *extra: str) -> list[str]:
-    return [opts.python, "-m", "kb", "--root", str(site), "build", *extra]
+def kb_cmd(opts: Options, site: Path, *extra: str, command: str = "build") -> list[str]:
+    return [opts.python, "-m", "kb", "--root", str(site), command, *extra]
 
 
 def count_findings(run: Run) -> int:
@@ -127,27 +139,73 @@ def bench_kb_cold(opts: Options, site: Path, count: int) -> ToolResult:
     return inspect_kb_runs(result)
 
 
+def bench_floor(opts: Options, site: Path, count: int) -> ToolResult:
+    """bench/floor.py on the site's docs/, with the interpreter that runs kb."""
+    assert opts.floor_lib is not None
+    env = {**os.environ, "PYTHONPATH": str(opts.floor_lib)}
+    cmd = [opts.python, str(FLOOR), str(site / "docs")]
+    return timed_runs(
+        "floor (read + yaml.CSafeLoader + markdown-it-py)",
+        count,
+        lambda _: run_timed(cmd, cwd=site, env=env, timeout=opts.timeout),
+    )
+
+
 def touch_page(page: Path, index: int) -> None:
-    """Append one line to a page body: the smallest real edit."""
+    """Append one sentence to a page body: the smallest real edit."""
     with page.open("a", encoding="utf-8") as handle:
-        handle.write(f"\n基准测试编辑 {index}：在正文末尾追加一行。\n")
+        handle.write(f"\n基准测试编辑 {index}：在正文末尾追加一句话。\n")
 
 
-def bench_kb_warm(opts: Options, site: sitegen.Site) -> ToolResult:
+_TITLE_LINE = re.compile(r"^(title_zh|title): *(.*)$", re.M)
+
+
+def edit_front_matter(page: Path, index: int) -> str:
+    """Change one front-matter value: `title_zh` (else `title`) gets a suffix. It stays unique
+    and valid; the sidebar and the tables that list the page change with it."""
+    text = page.read_text(encoding="utf-8")
+    end = text.find("\n---\n", 4)
+    lines = {m.group(1): m for m in _TITLE_LINE.finditer(text, 0, end)}
+    match = lines.get("title_zh") or lines["title"]
+    value = f"{yaml.safe_load(match.group(2))}（修订 {index}）"
+    new = f"{match.group(1)}: {json.dumps(value, ensure_ascii=False)}"
+    page.write_text(text[: match.start()] + new + text[match.end() :], encoding="utf-8")
+    return match.group(1)
+
+
+def bench_kb_warm(opts: Options, site: sitegen.Site) -> tuple[ToolResult, ToolResult]:
+    """One `kb build` fills the cache (not timed); then `--warm-repeat` builds each after a body
+    edit of one page, then as many after a front-matter edit of one page (never the same page)."""
     env = kb_env(opts.repo)
     cmd = kb_cmd(opts, site.root)
     fill = run_timed(cmd, cwd=site.root, env=env, timeout=opts.timeout)
     log(f"  kb build (fills the cache): {fill.wall_s:.2f} s")
     if not fill.ok:
-        return ToolResult(runs=[fill])
-    step = max(1, len(site.page_paths) // (opts.warm_repeat + 1))
+        return ToolResult(runs=[fill]), ToolResult(skipped="the cache fill failed")
+    count = opts.warm_repeat
+    step = max(1, len(site.page_paths) // (2 * count + 1))
+    pages = [site.root / site.page_paths[(i + 1) * step] for i in range(2 * count)]
 
-    def edit_and_build(index: int) -> Run:
-        touch_page(site.root / site.page_paths[(index + 1) * step], index)
+    def body_edit(index: int) -> Run:
+        touch_page(pages[index], index)
         return run_timed(cmd, cwd=site.root, env=env, timeout=opts.timeout)
 
-    result = timed_runs("kb build after a one-page edit", opts.warm_repeat, edit_and_build)
-    return inspect_kb_runs(result)
+    def front_edit(index: int) -> Run:
+        edit_front_matter(pages[count + index], index)
+        return run_timed(cmd, cwd=site.root, env=env, timeout=opts.timeout)
+
+    body = timed_runs("kb build after a body edit", count, body_edit)
+    front = timed_runs("kb build after a front-matter edit", count, front_edit)
+    return inspect_kb_runs(body), inspect_kb_runs(front)
+
+
+def settle(opts: Options, site: Path) -> Run:
+    """One untimed `kb build`: the generated files (sidebar, tables, index.html's CSP) are then up
+    to date, as in a committed site, so every timed tool sees the same, final tree."""
+    run = run_timed(kb_cmd(opts, site), cwd=site, env=kb_env(opts.repo), timeout=opts.timeout)
+    log(f"  kb build (settles the generated files, not timed): {run.wall_s:.2f} s")
+    shutil.rmtree(site / ".kb-cache", ignore_errors=True)
+    return run
 
 
 def bench_docsify(opts: Options, tools: peers.Tools, site: Path, count: int) -> ToolResult:
@@ -172,7 +230,8 @@ def bench_mkdocs(opts: Options, tools: peers.Tools, site: Path, size: int) -> To
     assert tools.mkdocs_bin is not None
     out = opts.bench_dir / "out" / f"mkdocs-{site.name}"
     config = opts.bench_dir / "out" / f"mkdocs-{site.name}.yml"
-    peers.write_mkdocs_config(config, size, site / "docs", out, opts.mkdocs_nav)
+    hooks = [peers.write_mkdocs_anchor_hook(opts.bench_dir / "out")] if opts.pages == "real" else []
+    peers.write_mkdocs_config(config, size, site / "docs", out, opts.mkdocs_nav, hooks)
     cmd = peers.mkdocs_cmd(tools.mkdocs_bin, config)
     env = peers.mkdocs_env()
     count = opts.mkdocs_repeat
@@ -185,26 +244,41 @@ def bench_mkdocs(opts: Options, tools: peers.Tools, site: Path, size: int) -> To
     return result
 
 
+def generate(opts: Options, size: int) -> sitegen.Site:
+    if opts.pages == "real":
+        return realgen.generate_real_site(opts.bench_dir / f"real-{size}", size, opts.repo)
+    vocabulary = opts.repo / "docs/_data/vocabulary.yaml"
+    return sitegen.generate_site(opts.bench_dir / f"site-{size}", size, opts.seed, vocabulary)
+
+
 def bench_size(opts: Options, tools: peers.Tools, size: int) -> SizeResult:
-    root = opts.bench_dir / f"site-{size}"
     start = time.perf_counter()
-    site = sitegen.generate_site(root, size, opts.seed, opts.repo / "docs/_data/vocabulary.yaml")
+    site = generate(opts, size)
+    root = site.root
     generate_s = time.perf_counter() - start
     log(
-        f"site-{size}: {site.papers} papers + {site.notes} notes + home, "
-        f"{site.bytes_total / 1e6:.1f} MB, generated in {generate_s:.1f} s"
+        f"{root.name}: {site.papers} papers + {site.notes} other pages, "
+        f"{site.bytes_total / 1e6:.1f} MB of markdown, generated in {generate_s:.1f} s"
     )
     result = SizeResult(size, site, generate_s)
+    if opts.run_kb:
+        settled = settle(opts, root)
+        if not settled.ok or count_findings(settled):
+            result.tools["kb-cold"] = inspect_kb_runs(ToolResult(runs=[settled]))
+            return result
     load_before = os.getloadavg()[0]
     count = opts.repeats_for(size)
-    # Peers first: they must see the pristine generated tree, before kb writes into it.
+    if opts.floor_lib is not None:
+        result.tools["floor"] = bench_floor(opts, root, count)
     if "docsify-cli" in opts.peers:
         result.tools["docsify-cli"] = bench_docsify(opts, tools, root, count)
     if "mkdocs" in opts.peers:
         result.tools["mkdocs"] = bench_mkdocs(opts, tools, root, size)
     if opts.run_kb:
         result.tools["kb-cold"] = bench_kb_cold(opts, root, count)
-        result.tools["kb-warm"] = bench_kb_warm(opts, site)
+        body, front = bench_kb_warm(opts, site)
+        result.tools["kb-warm-body"] = body
+        result.tools["kb-warm-front"] = front
     result.load = (load_before, os.getloadavg()[0])
     return result
 

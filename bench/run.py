@@ -1,30 +1,39 @@
 """Benchmarks for the kb toolchain (not part of the test suite).
 
-    python bench/run.py [build] [options]      or      ./dev bench [build] [options]
+    python bench/run.py [NAME] [options]      or      ./dev bench [NAME] [options]
 
-`links` times `kb links` against lychee, linkinator, markdown-link-check and LinkChecker on
-a loopback web of 20 hosts (see bench/links_bench.py).
+With no argument at all (or NAME `all`), every benchmark runs in turn with its defaults; options
+without a NAME belong to `build`.
 
-`build` (the default) generates synthetic sites of 1,000 / 5,000 / 10,000 pages under
-`<repo>/.bench/`, times `kb build` cold and warm, times docsify-cli and mkdocs-material on the
-same `docs/` in the same run, prints a table with ratios, and writes `.bench/results-build.json`.
+`build` clones the repository's real paper pages to sites of 1,000 / 5,000 / 10,000 pages under
+`<repo>/.bench/` (or generates synthetic ones, `--pages synthetic`), and times per size: the
+floor (bench/floor.py), `kb build` cold and warm (after a body edit and after a front-matter
+edit), docsify-cli and mkdocs-material, on the same `docs/` in the same run. It prints a table
+with ratios and the targets of issue 10, and writes `.bench/results-build.json`.
+
+`broken-links` times a cold `kb check` with 3,000 links to missing pages against the same site
+clean (bench/broken_links.py). `links` times `kb links` against lychee, linkinator,
+markdown-link-check and LinkChecker on a loopback web of 20 hosts (bench/links_bench.py).
+`search` and `search-quality`: bench/search_bench.py, bench/search_quality.py.
 See bench/README.md for what is measured and how to read it.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
 import build_bench
 import peers
 import report
-import sitegen
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = "1000,5000,10000"
 DEFAULT_SEED = 20261122
+OTHERS = ("broken-links", "links", "search", "search-quality")
+"""Benchmarks with their own modules and options; `all` runs `build` and then these."""
 
 
 def int_list(text: str) -> tuple[int, ...]:
@@ -59,25 +68,36 @@ def positive(text: str) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="bench/run.py",
-        description="kb benchmarks. 'build': kb build (cold, warm) vs docsify-cli and mkdocs.",
+        description="kb benchmarks. 'build': the floor, kb build (cold, warm) and the peers.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument(
         "name",
         nargs="?",
         default="build",
-        choices=["build", "links", "search", "search-quality"],
-        help="benchmark ('links', 'search': see `run.py links --help`, `run.py search --help`)",
+        choices=["build", *OTHERS],
+        help="benchmark (no argument at all: every one; the others have their own options: "
+        "`run.py NAME --help`)",
+    )
+    p.add_argument(
+        "--pages",
+        choices=build_bench.PAGES,
+        default="real",
+        help="real: the repository's docs/ with its paper pages cloned; synthetic: generated pages",
     )
     p.add_argument("--sizes", type=int_list, default=DEFAULT_SIZES, help="site sizes in pages")
     p.add_argument(
         "--repeat",
         type=positive,
         default=None,
-        help="runs per tool and size, median reported (default: 3 below 10,000 pages, else 1)",
+        help="runs of the floor, kb cold and docsify-cli per size, median reported "
+        "(default: 3 below 10,000 pages, else 1)",
     )
     p.add_argument(
-        "--warm-repeat", type=positive, default=3, help="warm kb builds, each after one page edit"
+        "--warm-repeat",
+        type=positive,
+        default=3,
+        help="warm kb builds after a body edit, and as many after a front-matter edit",
     )
     p.add_argument(
         "--peers",
@@ -108,6 +128,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--python", default=sys.executable, help="interpreter that runs `python -m kb`")
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds before a run is killed")
     p.add_argument("--no-kb", action="store_true", help="time the peers only")
+    p.add_argument("--no-floor", action="store_true", help="skip the floor (bench/floor.py)")
     p.add_argument(
         "--generate-only", action="store_true", help="write the sites under .bench/ and stop"
     )
@@ -128,50 +149,73 @@ def options(args: argparse.Namespace) -> build_bench.Options:
         python=args.python,
         timeout=args.timeout,
         run_kb=not args.no_kb,
+        pages=args.pages,
     )
 
 
 def generate_only(opts: build_bench.Options) -> int:
-    vocabulary = opts.repo / "docs/_data/vocabulary.yaml"
     for size in opts.sizes:
-        site = sitegen.generate_site(opts.bench_dir / f"site-{size}", size, opts.seed, vocabulary)
+        site = build_bench.generate(opts, size)
         print(f"{site.root}: {site.pages} pages, {site.bytes_total / 1e6:.1f} MB of markdown")
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["links"]:
+def run_other(name: str, argv: list[str]) -> int:
+    if name == "broken-links":
+        import broken_links
+
+        return broken_links.main(argv)
+    if name == "links":
         import links_bench
 
-        return links_bench.main(argv[1:])
-    if argv[:1] == ["search-quality"]:
+        return links_bench.main(argv)
+    if name == "search-quality":
         import search_quality
 
-        return search_quality.main(argv[1:])
-    if argv[:1] == ["search"]:
-        import search_bench
+        return search_quality.main(argv)
+    import search_bench
 
-        return search_bench.main(argv[1:])
+    return search_bench.main(argv)
+
+
+def run_all() -> int:
+    """Every benchmark with its defaults, one after the other; the worst exit status."""
+    codes = {}
+    for name in ("build", *OTHERS):
+        print(f"\n######## {name}\n", flush=True)
+        codes[name] = main([name])
+    print("\n" + "; ".join(f"{name}: exit {code}" for name, code in codes.items()))
+    return max(codes.values())
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv == ["all"]:
+        return run_all()
+    if argv[0] in OTHERS:
+        return run_other(argv[0], argv[1:])
     args = parser().parse_args(argv)
     opts = options(args)
     if args.generate_only:
         return generate_only(opts)
     try:
         tools = peers.install_peers(opts.bench_dir, opts.peers)
+        if not args.no_floor:
+            lib = peers.ensure_floor(opts.bench_dir / "floor-lib", opts.python)
+            opts = dataclasses.replace(opts, floor_lib=lib)
     except peers.InstallError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     results = [build_bench.bench_size(opts, tools, size) for size in opts.sizes]
     versions = {"kb": build_bench.kb_version(opts), **peers.versions(tools)}
+    if opts.floor_lib is not None:
+        versions.update(peers.floor_versions())
     meta = {"versions": versions, "options": vars(args)}
     out = opts.bench_dir / "results-build.json"
     report.write_json(out, results, meta)
     print(report.markdown_table(results))
     print()
     for line in report.target_lines(results):
-        print(line)
-    if line := report.scaling_line(results):
         print(line)
     for line in report.load_lines(results):
         print(line)
