@@ -7,13 +7,13 @@ Each field is a `Field` whose `kind` names a validator; messages read
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from kb.diagnostics import Diagnostic, make
+from kb.suggest import did_you_mean
 from kb.yamlio import YamlDoc, YamlPath
 
 
@@ -399,8 +399,7 @@ def _show(value: Any) -> str:
 
 
 def _did_you_mean(value: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+    return did_you_mean(value, choices)
 
 
 def _singular(vocab_name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import posixpath
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -80,6 +81,7 @@ class Site:
     signatures: dict[str, Signature] = field(default_factory=dict)
     """Regular file → (size, mtime_ns, ctime_ns, inode) as this run's walk saw it."""
     _signature: str | None = None
+    _by_folder: dict[str, list[str]] | None = None
 
     def content_pages(self) -> list[PageInfo]:
         """Pages that appear on the site (not special, not drafts), in file order."""
@@ -88,6 +90,14 @@ class Site:
     def key(self, file: str) -> str:
         """Content key of a page (changes whenever the page or the toolchain changes)."""
         return self.cache.keys[file] if self.cache else ""
+
+    def folder_files(self, folder: str) -> list[str]:
+        """The files directly in `folder` (repo-relative), sorted; indexed once per run."""
+        if self._by_folder is None:
+            self._by_folder = {}
+            for file in sorted(self.files):
+                self._by_folder.setdefault(posixpath.dirname(file), []).append(file)
+        return self._by_folder.get(folder, [])
 
     def build_hash(self) -> str:
         """Changes whenever a page (by content), the sidebar or any other file under docs/

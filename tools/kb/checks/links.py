@@ -8,7 +8,6 @@ own content or whose targets changed. The loop works on the plain tuples of `Pag
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +17,7 @@ from kb.model import PageInfo
 from kb.routes import IMAGE_KINDS, ascii_lower, has_scheme, is_remote, resolve_image
 from kb.site import Site
 from kb.slugify import v4_slug
+from kb.suggest import did_you_mean
 
 
 def check_links(site: Site) -> Iterator[Diagnostic]:
@@ -116,8 +116,8 @@ def _missing_anchor(
             hint = f"'{anchor}' is the docsify 4 slug; docsify 5 uses '{heading.slug}'"
             break
     if not hint:
-        close = difflib.get_close_matches(wanted, [h.slug for h in headings], n=1, cutoff=0.5)
-        hint = f"did you mean '#{close[0]}'?" if close else "the target page has no such heading"
+        close = did_you_mean(wanted, [h.slug for h in headings], cutoff=0.5, prefix="#")
+        hint = close or "the target page has no such heading"
     return make(
         "LNK202",
         file,
@@ -157,9 +157,5 @@ def _check_image(site: Site, file: str, line: int, column: int, url: str) -> Ite
 
 
 def _suggest_file(site: Site, missing: str, *, pages: bool = True) -> str:
-    folder = posixpath.dirname(missing)
-    near = [
-        f for f in site.files if posixpath.dirname(f) == folder and (pages or not f.endswith(".md"))
-    ]
-    close = difflib.get_close_matches(missing, near, n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+    near = site.folder_files(posixpath.dirname(missing))
+    return did_you_mean(missing, near if pages else [f for f in near if not f.endswith(".md")])

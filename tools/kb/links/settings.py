@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from kb import __version__
+from kb.suggest import did_you_mean
 
 CLASSES = ("ok", "warn", "broken", "excluded")
 """How a link is classified; settings may remap a status to any of these."""
@@ -129,8 +129,8 @@ _POSITIVE = {"timeout", "connect_timeout", "concurrency", "per_host", "max_body_
 
 def unknown_setting(key: str, known: set[str]) -> str:
     """`unknown setting; did you mean 'per_host'?` (shared with [tool.kb])."""
-    close = difflib.get_close_matches(key, sorted(known), n=1)
-    return "unknown setting" + (f"; did you mean '{close[0]}'?" if close else "")
+    hint = did_you_mean(key, sorted(known))
+    return "unknown setting" + (f"; {hint}" if hint else "")
 
 
 def parse_link_settings(table: Any, where: str = "pyproject.toml: [tool.kb.links]") -> LinkSettings:
