@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from kb.generate import plan_tables
 from kb.config import load_settings
+from kb.diagnostics import Refusal
+from kb.generate import plan_tables
 from kb.render.regions import find_regions, stray_markers
-from kb.render.tables import TableError, parse_spec, render_region, validate_data_table
+from kb.render.tables import parse_spec, render_region, validate_data_table
 from kb.site import Site, load_site
 from kb.yamlio import parse_yaml
 from tests.helpers import GOLDEN, SITES, KbRunner, SiteBuilder, assert_golden
@@ -68,7 +69,7 @@ def test_parse_spec(spec: str, kind: str, args: dict[str, str]) -> None:
     ],
 )
 def test_bad_specs_are_tbl403(spec: str, message: str) -> None:
-    with pytest.raises(TableError) as caught:
+    with pytest.raises(Refusal) as caught:
         parse_spec(spec)
     assert caught.value.code == "TBL403"
     assert str(caught.value) == message
@@ -154,7 +155,7 @@ def test_categories_count_published_papers(render: Callable[[str], str]) -> None
 def test_region_spec_errors_are_tbl403(
     render: Callable[[str], str], spec: str, message: str
 ) -> None:
-    with pytest.raises(TableError) as caught:
+    with pytest.raises(Refusal) as caught:
         render(spec)
     assert (caught.value.code, str(caught.value)) == ("TBL403", message)
 

@@ -50,6 +50,43 @@ class Diagnostic:
         text = f"{self.location()}: {self.code} {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 
+    def encode(self) -> Encoded:
+        """Builtins only, for the cache and the parse workers (marshal)."""
+        return (
+            self.file,
+            self.line,
+            self.column,
+            self.code,
+            self.message,
+            int(self.severity),
+            self.hint,
+        )
+
+    @classmethod
+    def decode(cls, data: Encoded) -> Diagnostic:
+        file, line, column, code, message, severity, hint = data
+        return cls(file, line, column, code, message, Severity(severity), hint)
+
+
+Encoded = tuple[str, int, int, str, str, int, str]
+"""A `Diagnostic` as `Diagnostic.encode` writes it."""
+
+
+class Refusal(Exception):
+    """A finding raised where its place is not known (deep in a renderer); the caller that
+    knows the file and line turns it into a `Diagnostic` with `at()`."""
+
+    def __init__(self, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.finding = make(code, "", 0, message, hint=hint)
+
+    @property
+    def code(self) -> str:
+        return self.finding.code
+
+    def at(self, file: str, line: int) -> Diagnostic:
+        return replace(self.finding, file=file, line=line)
+
 
 @dataclass(frozen=True)
 class CodeInfo:

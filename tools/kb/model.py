@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from kb.diagnostics import Diagnostic, Severity
+from kb.diagnostics import Diagnostic
 from kb.routes import link_targets, resolve_links
 from kb.vocabulary import Term
 from kb.yamlio import YamlPath
@@ -128,10 +128,7 @@ def encode_page(page: ParsedPage) -> EncodedPage:
             resolved,
         )
     )
-    diagnostics = tuple(
-        (d.file, d.line, d.column, d.code, d.message, int(d.severity), d.hint)
-        for d in page.diagnostics
-    )
+    diagnostics = tuple(d.encode() for d in page.diagnostics)
     targets = link_targets(page.file, page.links, resolved)
     meta_blob = marshal.dumps(_encode_value(page.meta))
     draft = page.is_draft
@@ -178,10 +175,7 @@ def decode_page(data: EncodedPage, info: PageInfo | None = None) -> ParsedPage:
 
 
 def _decode_diagnostics(encoded: tuple[Any, ...]) -> tuple[Diagnostic, ...]:
-    return tuple(
-        Diagnostic(f, line, col, code, msg, Severity(sev), hint)
-        for f, line, col, code, msg, sev, hint in encoded
-    )
+    return tuple(Diagnostic.decode(d) for d in encoded)
 
 
 def _encode_value(value: Any) -> Any:

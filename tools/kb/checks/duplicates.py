@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-from kb.diagnostics import Diagnostic, Severity, make
+from kb.diagnostics import Diagnostic, make
 from kb.site import Site
 
 _NON_WORD = re.compile(r"[\W_]+")
@@ -14,13 +14,8 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 def check_duplicates(site: Site) -> Iterator[Diagnostic]:
     """Pairs of paper pages with the same identity; memoised on the metadata."""
-    encoded = site.memo("duplicates", lambda: [_encode(d) for d in _find_duplicates(site)])
-    for file, line, column, code, message, severity, hint in encoded:
-        yield Diagnostic(file, line, column, code, message, Severity(severity), hint)
-
-
-def _encode(d: Diagnostic) -> tuple[str, int, int, str, str, int, str]:
-    return (d.file, d.line, d.column, d.code, d.message, int(d.severity), d.hint)
+    encoded = site.memo("duplicates", lambda: [d.encode() for d in _find_duplicates(site)])
+    yield from map(Diagnostic.decode, encoded)
 
 
 def _find_duplicates(site: Site) -> Iterator[Diagnostic]:

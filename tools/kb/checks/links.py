@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from typing import Any
 
-from kb.diagnostics import Diagnostic, Severity, make
+from kb.diagnostics import Diagnostic, make
 from kb.model import PageInfo
 from kb.routes import IMAGE_KINDS, ascii_lower, has_scheme, is_remote, resolve_image
 from kb.site import Site
@@ -50,16 +49,13 @@ def _cached(site: Site, file: str, state: tuple[str, ...]) -> list[Diagnostic] |
     entry = site.cache.links.get(site.key(file))
     if entry is None or entry[0] != state:
         return None
-    return [Diagnostic(*d[:5], Severity(d[5]), d[6]) for d in entry[1]]
+    return [Diagnostic.decode(d) for d in entry[1]]
 
 
 def _remember(site: Site, file: str, state: tuple[str, ...], found: list[Diagnostic]) -> None:
     if site.cache is None:
         return
-    encoded: Any = tuple(
-        (d.file, d.line, d.column, d.code, d.message, int(d.severity), d.hint) for d in found
-    )
-    site.cache.links[site.key(file)] = (state, encoded)
+    site.cache.links[site.key(file)] = (state, tuple(d.encode() for d in found))
     site.cache.dirty = True
 
 

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kb.diagnostics import CODES, Diagnostic, make
+from kb.diagnostics import CODES, Diagnostic, Refusal, make
 from kb.model import PageInfo, ParsedPage
 from kb.render.sidebar import page_label
 from kb.render.text import md_cell, md_text, md_url
@@ -23,15 +23,6 @@ if TYPE_CHECKING:
     import jinja2
 
 PAPER_FILTERS = {"category": "category", "task": "tasks", "modality": "modalities", "area": "areas"}
-
-
-class TableError(Exception):
-    """A marker asks for something that cannot be rendered (TBL403 / FM114)."""
-
-    def __init__(self, code: str, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.code = code
-        self.hint = hint
 
 
 @dataclass(frozen=True)
@@ -63,16 +54,16 @@ def parse_spec(spec: str) -> TableSpec:
     try:
         words = shlex.split(spec)
     except ValueError as exc:
-        raise TableError("TBL403", f"cannot read table spec {spec!r}: {exc}") from None
+        raise Refusal("TBL403", f"cannot read table spec {spec!r}: {exc}") from None
     if not words:
-        raise TableError(
+        raise Refusal(
             "TBL403", "table marker names no table", hint=f"use one of {', '.join(RENDERERS)}"
         )
     args: dict[str, str] = {}
     for word in words[1:]:
         key, sep, value = word.partition("=")
         if not sep or not value:
-            raise TableError("TBL403", f"expected key=value, got {word!r}")
+            raise Refusal("TBL403", f"expected key=value, got {word!r}")
         args[key] = value
     return TableSpec(words[0], args)
 
@@ -82,7 +73,7 @@ def render_region(site: Site, page: ParsedPage, spec_text: str) -> str:
     spec = parse_spec(spec_text)
     renderer = RENDERERS.get(spec.kind)
     if renderer is None:
-        raise TableError(
+        raise Refusal(
             "TBL403", f"unknown table {spec.kind!r}", hint=f"use one of {', '.join(RENDERERS)}"
         )
     return "\n" + renderer(site, page, spec.args) + "\n"
@@ -197,7 +188,7 @@ def _categories(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
 def _data(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
     _known_args(args, {"name"})
     if "name" not in args:
-        raise TableError("TBL403", "data table needs name=<file in the data folder, without .yaml>")
+        raise Refusal("TBL403", "data table needs name=<file in the data folder, without .yaml>")
     columns, rows = load_data_table(
         site.settings.path(site.settings.data_dir),
         args["name"],
@@ -231,7 +222,7 @@ def _fields(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
     _known_args(args, {"type"})
     page_type = args.get("type", "paper")
     if page_type not in PAGE_TYPES:
-        raise TableError(
+        raise Refusal(
             "TBL403",
             f"type={page_type!r} is not a page type",
             hint=f"use one of {', '.join(PAGE_TYPES)}",
@@ -245,7 +236,7 @@ def _vocabulary(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
     _known_args(args, {"name"})
     name = args.get("name", "")
     if name not in site.vocabulary:
-        raise TableError(
+        raise Refusal(
             "TBL403",
             f"name={name!r} is not a vocabulary",
             hint=f"use one of {', '.join(site.vocabulary)}",
@@ -257,20 +248,20 @@ def _vocabulary(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
 def load_data_table(
     data_dir: Path, name: str, file: str
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Columns and rows of a data file; shape errors raise TableError(FM114)."""
+    """Columns and rows of a data file; shape errors raise Refusal(FM114)."""
     try:
         text, unread = read_yaml_file(data_dir / f"{name}.yaml", file)
     except FileNotFoundError:
-        raise TableError("TBL403", f"data file '{file}' not found") from None
+        raise Refusal("TBL403", f"data file '{file}' not found") from None
     if text is None:
-        raise TableError(unread[0].code, unread[0].message)
+        raise Refusal(unread[0].code, unread[0].message)
     doc, found = parse_yaml(text, file)
     if doc is None:
-        raise TableError("FM102", found[0].message if found else "invalid YAML")
+        raise Refusal("FM102", found[0].message if found else "invalid YAML")
     # Markup (FM116) is reported at the data file by `kb check`; the table escapes it.
     problems = [p for p in validate_data_table(doc.data, doc.line, file) if p.code != "FM116"]
     if problems:
-        raise TableError("FM114", f"{file}: {problems[0].message}")
+        raise Refusal("FM114", f"{file}: {problems[0].message}")
     return doc.data["columns"], doc.data["rows"]
 
 
@@ -326,18 +317,18 @@ def _known_args(args: Mapping[str, str], allowed: set[str]) -> None:
                 if allowed
                 else "this table takes no arguments"
             )
-            raise TableError("TBL403", f"unknown table argument {key!r}", hint=hint)
+            raise Refusal("TBL403", f"unknown table argument {key!r}", hint=hint)
 
 
 def _check_filter_values(site: Site, args: Mapping[str, str]) -> None:
     for key, value in args.items():
         if key == "year":
             if not value.isdigit():
-                raise TableError("TBL403", f"year={value!r} is not a year")
+                raise Refusal("TBL403", f"year={value!r} is not a year")
             continue
         vocab = "categories" if key == "category" else PAPER_FILTERS[key]
         if value not in site.vocabulary.get(vocab, {}):
-            raise TableError("TBL403", f"{key}={value!r} is not in the vocabulary '{vocab}'")
+            raise Refusal("TBL403", f"{key}={value!r} is not in the vocabulary '{vocab}'")
 
 
 RENDERERS: dict[str, Callable[[Site, ParsedPage, Mapping[str, str]], str]] = {
@@ -382,8 +373,6 @@ def expected_regions(
             if region.spec.split(maxsplit=1)[:1] == ["backlinks"]:
                 name += "\0" + site.targets_signature()
             out.append((region.line, site.memo(name, _memo_render(site, page, region.spec)), None))
-        except TableError as exc:
-            out.append(
-                (region.line, None, make(exc.code, page.file, region.line, str(exc), hint=exc.hint))
-            )
+        except Refusal as refusal:
+            out.append((region.line, None, refusal.at(page.file, region.line)))
     return out
