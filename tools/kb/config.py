@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kb.diagnostics import CODES, Severity
-from kb.links.settings import (
-    LinkSettings,
-    LinkSettingsError,
-    parse_link_settings,
-    unknown_setting,
-)
+from kb.links.settings import LinkSettings, parse_link_settings
+from kb.options import ConfigError, read_table, strings
 
-
-class ConfigError(Exception):
-    """The settings cannot be used; the message names the file and the fix."""
+__all__ = ["ConfigError", "Settings", "find_root", "load_settings", "read_limit"]
 
 
 NAVIGATION = ("_sidebar.md", "_navbar.md", "_coverpage.md")
@@ -81,18 +75,6 @@ _SEVERITY_WORDS: dict[str, Severity | None] = {
     "info": Severity.INFO,
     "off": None,
 }
-_STR_FIELDS = {
-    "docs_dir",
-    "sidebar",
-    "vocabulary",
-    "data_dir",
-    "serve_host",
-    "cache_dir",
-    "edit_url",
-    "node_modules",
-    "vendor_dir",
-}
-_INT_FIELDS = {"max_page_kb", "serve_port", "jobs", "render_timeout"}
 
 
 def find_root(start: Path) -> Path:
@@ -125,35 +107,12 @@ def load_settings(root: Path) -> Settings:
 
 
 def _validate(table: dict[str, Any], where: str) -> dict[str, Any]:
-    known = {f.name for f in fields(Settings)} - {"root"}
-    values: dict[str, Any] = {}
-    for key, value in table.items():
-        prefix = f"{where}: [tool.kb] {key}"
-        if key not in known:
-            raise ConfigError(f"{prefix}: {unknown_setting(key, known)}")
-        values[key] = _validate_value(key, value, prefix)
-    return values
-
-
-def _validate_value(key: str, value: Any, prefix: str) -> Any:
-    if key in _STR_FIELDS:
-        if not isinstance(value, str):
-            raise ConfigError(f"{prefix}: expected a string, got {value!r}")
-        return value
-    if key in _INT_FIELDS:
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ConfigError(f"{prefix}: expected a non-negative integer, got {value!r}")
-        return value
-    if key == "links":
-        try:
-            return parse_link_settings(value, f"{prefix.split(' [')[0]}: [tool.kb.links]")
-        except LinkSettingsError as exc:
-            raise ConfigError(str(exc)) from None
-    if key == "iframe_hosts":
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{prefix}: expected a list of host names, got {value!r}")
-        return tuple(v.lower() for v in value)
-    return _validate_severity(value, prefix)
+    rules = {
+        "iframe_hosts": strings("host names", lower=True),
+        "severity": _validate_severity,
+        "links": lambda value, _: parse_link_settings(value, f"{where}: [tool.kb.links]"),
+    }
+    return read_table(Settings, table, f"{where}: [tool.kb]", rules=rules, skip=("root",))
 
 
 def _validate_severity(value: Any, prefix: str) -> dict[str, Severity | None]:

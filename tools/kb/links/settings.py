@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from kb import __version__
-from kb.suggest import did_you_mean
+from kb.options import ConfigError, mapping, non_empty_string, read_table, strings
 
 CLASSES = ("ok", "warn", "broken", "excluded")
 """How a link is classified; settings may remap a status to any of these."""
@@ -22,10 +22,6 @@ def user_agent(repository: str = "") -> str:
     """Names the project, and its repository when known, so site owners can reach us."""
     where = f"; +{repository}" if repository else ""
     return f"medai-kb-links/{__version__} (MedAI Notes link checker{where})"
-
-
-class LinkSettingsError(ValueError):
-    """A `[tool.kb.links]` value is invalid; the message names the key and the fix."""
 
 
 @dataclass(frozen=True)
@@ -104,108 +100,42 @@ def host_matches(host: str, pattern: str) -> bool:
     return host == pattern or host.endswith("." + pattern)
 
 
-_FLOATS = {
-    "timeout",
-    "connect_timeout",
-    "backoff",
-    "max_backoff",
-    "max_retry_after",
-    "ttl_ok_days",
-    "ttl_warn_days",
-    "ttl_broken_days",
-}
-_INTS = {
-    "retries",
-    "timeout_retries",
-    "rate_retries",
-    "concurrency",
-    "per_host",
-    "max_redirects",
-    "max_body_kb",
-    "max_fragment_kb",
-}
 _POSITIVE = {"timeout", "connect_timeout", "concurrency", "per_host", "max_body_kb"}
 
 
-def unknown_setting(key: str, known: set[str]) -> str:
-    """`unknown setting; did you mean 'per_host'?` (shared with [tool.kb])."""
-    hint = did_you_mean(key, sorted(known))
-    return "unknown setting" + (f"; {hint}" if hint else "")
-
-
-def parse_link_settings(table: Any, where: str = "pyproject.toml: [tool.kb.links]") -> LinkSettings:
-    """Validate the `[tool.kb.links]` table; raises LinkSettingsError naming the key."""
-    if table is None:
+def parse_link_settings(value: Any, where: str = "pyproject.toml: [tool.kb.links]") -> LinkSettings:
+    """Validate the `[tool.kb.links]` table; raises ConfigError naming the key."""
+    if value is None:
         return LinkSettings()
-    if not isinstance(table, dict):
-        raise LinkSettingsError(f"{where}: expected a table")
-    known = {f.name for f in fields(LinkSettings)}
-    values: dict[str, Any] = {}
-    for key, value in table.items():
-        prefix = f"{where} {key}"
-        if key not in known:
-            raise LinkSettingsError(f"{prefix}: {unknown_setting(key, known)}")
-        values[key] = _value(key, value, prefix)
+    rules = {
+        "user_agent": non_empty_string,
+        "cache_file": non_empty_string,
+        "exclude": strings(item=re.compile),
+        "head_hostile": strings(lower=True),
+        "allow_networks": strings(item=lambda net: ipaddress.ip_network(net, strict=False)),
+        "status": _status_table,
+        "hosts": _hosts,
+    }
+    values = read_table(LinkSettings, value, where, rules=rules, positive=_POSITIVE)
     if "status" in values:
         values["status"] = {**DEFAULT_STATUS, **values["status"]}
     return LinkSettings(**values)
 
 
-def _value(key: str, value: Any, prefix: str) -> Any:
-    if key in _FLOATS or key in _INTS:
-        number_ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if key in _INTS:
-            number_ok = number_ok and isinstance(value, int)
-        if not number_ok or value < 0 or (key in _POSITIVE and value == 0):
-            kind = "integer" if key in _INTS else "number"
-            least = "positive" if key in _POSITIVE else "non-negative"
-            raise LinkSettingsError(f"{prefix}: expected a {least} {kind}, got {value!r}")
-        return float(value) if key in _FLOATS else value
-    if key in ("user_agent", "cache_file"):
-        if not isinstance(value, str) or not value:
-            raise LinkSettingsError(f"{prefix}: expected a non-empty string, got {value!r}")
-        return value
-    if key == "check_fragments":
-        if not isinstance(value, bool):
-            raise LinkSettingsError(f"{prefix}: expected true or false, got {value!r}")
-        return value
-    if key in ("exclude", "head_hostile", "allow_networks"):
-        return _strings(key, value, prefix)
-    if key == "status":
-        return _status_table(value, prefix)
+def _hosts(value: Any, prefix: str) -> dict[str, dict[int, str]]:
     return {
-        str(host).lower(): _status_table(table, f"{prefix}.{host}")
-        for host, table in _table(value, prefix).items()
+        str(host).lower(): _status_table(statuses, f"{prefix}.{host}")
+        for host, statuses in mapping(value, prefix).items()
     }
-
-
-def _strings(key: str, value: Any, prefix: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise LinkSettingsError(f"{prefix}: expected a list of strings, got {value!r}")
-    for item in value:
-        try:
-            if key == "exclude":
-                re.compile(item)
-            elif key == "allow_networks":
-                ipaddress.ip_network(item, strict=False)
-        except (re.error, ValueError) as exc:
-            raise LinkSettingsError(f"{prefix}: {item!r} is invalid: {exc}") from None
-    return tuple(v.lower() if key == "head_hostile" else v for v in value)
-
-
-def _table(value: Any, prefix: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise LinkSettingsError(f"{prefix}: expected a table, got {value!r}")
-    return value
 
 
 def _status_table(value: Any, prefix: str) -> dict[int, str]:
     result: dict[int, str] = {}
-    for status, link_class in _table(value, prefix).items():
+    for status, link_class in mapping(value, prefix).items():
         if not str(status).isdigit() or not 100 <= int(status) <= 999:
-            raise LinkSettingsError(f"{prefix}: {status!r} is not an HTTP status code")
+            raise ConfigError(f"{prefix}: {status!r} is not an HTTP status code")
         if link_class not in CLASSES:
-            raise LinkSettingsError(
+            raise ConfigError(
                 f"{prefix}.{status}: expected one of {', '.join(CLASSES)}, got {link_class!r}"
             )
         result[int(status)] = link_class
