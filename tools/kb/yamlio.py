@@ -19,7 +19,6 @@ from typing import Any
 import yaml
 
 from kb.diagnostics import Diagnostic, make
-from kb.fastyaml import Unsupported, check_scalar, parse_simple
 from kb.writer import read_regular
 
 try:
@@ -111,12 +110,6 @@ def parse_yaml(
 
 
 def _parse(text: str, file: str, first_line: int) -> tuple[YamlDoc | None, list[Diagnostic]]:
-    try:
-        data, lines, duplicates = parse_simple(text, first_line)
-    except (Unsupported, ValueError):
-        pass  # not plain YAML, or a bad value: PyYAML parses it and reports where
-    else:
-        return YamlDoc(data, lines), [_duplicate(file, *d) for d in duplicates]
     refused = refuse_constructs(text, file, first_line)
     if refused:
         return None, refused
@@ -270,7 +263,7 @@ def _fast(loader: Any, node: yaml.Node) -> Any:
                 node.start_mark,
             )
         try:
-            check_scalar(tag, node.value)
+            _check_scalar(tag, node.value)
             return build(loader, node)
         except (ValueError, OverflowError) as exc:  # e.g. 2026-13-45 looks like a date
             raise _BadValue(node, exc) from None
@@ -328,3 +321,14 @@ def _walk(
         for index, item in enumerate(node.value):
             lines[(*path, index)] = item.start_mark.line + 1 + offset
             _walk(item, (*path, index), offset, lines, diagnostics, file)
+
+
+_NUMBER_TAGS = frozenset(("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"))
+_MAX_BASE_60 = 64
+"""PyYAML builds a base-60 number (`1:20:30`) in time quadratic in its length."""
+
+
+def _check_scalar(tag: str, value: str) -> None:
+    """Raise ValueError for a scalar PyYAML would take too long to build."""
+    if tag in _NUMBER_TAGS and len(value) > _MAX_BASE_60 and ":" in value:
+        raise ValueError(f"a base-60 number of {len(value)} characters is too long")
