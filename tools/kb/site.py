@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import posixpath
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -131,6 +131,23 @@ class Site:
             digest.update(file.encode() + b"\0" + "\0".join(self.infos[file].targets).encode())
             digest.update(b"\1")
         return digest.hexdigest()
+
+    def memo_findings(
+        self, file: str, depends: tuple[str, ...], compute: Callable[[], Iterable[Diagnostic]]
+    ) -> list[Diagnostic]:
+        """Findings about `file` that depend on its content and on `depends` only: computed
+        once per (content, depends) state and kept in the cache between runs."""
+        cache = self.cache
+        if cache is None:
+            return list(compute())
+        key = self.key(file)
+        entry = cache.links.get(key)
+        if entry is not None and entry[0] == depends:
+            return [Diagnostic.decode(d) for d in entry[1]]
+        found = list(compute())
+        cache.links[key] = (depends, tuple(d.encode() for d in found))
+        cache.dirty = True
+        return found
 
     def memo(self, name: str, compute: Callable[[], T]) -> T:
         """`compute()` once per metadata state: generated output depends on metadata only."""

@@ -1,9 +1,9 @@
 """Internal links, docsify routes, heading anchors and images.
 
 A page's link findings depend on the page and on the pages and files it points to, so they
-are cached with the content keys of those targets: a warm run re-checks only pages whose
-own content or whose targets changed. The loop works on the plain tuples of `PageRefs`
-(resolved when the page was parsed): a cold run checks every link of every page.
+are memoised (`Site.memo_findings`) on the content keys of those targets: a warm run
+re-checks only pages whose own content or whose targets changed. The loop works on the
+plain tuples of `PageRefs` (resolved when the page was parsed).
 """
 
 from __future__ import annotations
@@ -20,16 +20,10 @@ from kb.suggest import did_you_mean
 
 
 def check_links(site: Site) -> Iterator[Diagnostic]:
-    """Every internal link and image of every page."""
+    """Every internal link and image of every page (memoised per page on what it points to)."""
     for file in sorted(site.infos):
         state = _dependency_state(site, site.infos[file])
-        cached = _cached(site, file, state)
-        if cached is not None:
-            yield from cached
-            continue
-        found = list(_check_page(site, file))
-        _remember(site, file, state, found)
-        yield from found
+        yield from site.memo_findings(file, state, lambda f=file: _check_page(site, f))
 
 
 def _dependency_state(site: Site, info: PageInfo) -> tuple[str, ...]:
@@ -41,22 +35,6 @@ def _dependency_state(site: Site, info: PageInfo) -> tuple[str, ...]:
         else:
             state.append("file" if target in site.files else "missing")
     return tuple(state)
-
-
-def _cached(site: Site, file: str, state: tuple[str, ...]) -> list[Diagnostic] | None:
-    if site.cache is None:
-        return None
-    entry = site.cache.links.get(site.key(file))
-    if entry is None or entry[0] != state:
-        return None
-    return [Diagnostic.decode(d) for d in entry[1]]
-
-
-def _remember(site: Site, file: str, state: tuple[str, ...], found: list[Diagnostic]) -> None:
-    if site.cache is None:
-        return
-    site.cache.links[site.key(file)] = (state, tuple(d.encode() for d in found))
-    site.cache.dirty = True
 
 
 def _check_page(site: Site, file: str) -> Iterator[Diagnostic]:
