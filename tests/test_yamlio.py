@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-import time
 import tracemalloc
 from pathlib import Path
 
 import pytest
+import yaml
 
+import kb.yamlio
+from kb.diagnostics import Diagnostic
 from kb.yamlio import MAX_DATA_BYTES, MAX_DEPTH, parse_yaml, read_yaml_file
 from tests.helpers import KbRunner, SiteBuilder
+from tests.work import assert_linear, assert_work_below
 
 FILE = "docs/_data/x.yaml"
 
@@ -108,19 +111,34 @@ def _bomb(levels: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Work is counted, with no clock (tests/work.py): the lines of kb's and PyYAML's Python, the
+# characters kb's regular expressions read. A limit stops runaway work where it is.
+WORK_MODULES = (kb.yamlio,)
+
+
+def _parse_counted(text: str, limit: int, first_line: int = 2) -> tuple[object, list[Diagnostic]]:
+    """parse_yaml(text) within `limit` units of work."""
+    result: list[tuple[object, list[Diagnostic]]] = []
+    assert_work_below(
+        lambda: result.append(parse_yaml(text, FILE, first_line)),
+        WORK_MODULES,
+        limit,
+        also=[yaml],
+    )
+    return result[0]
+
+
 @pytest.mark.parametrize("levels", [9, 10])
-def test_alias_bombs_are_fm115_quickly_and_in_little_memory(levels: int) -> None:
+def test_alias_bombs_are_fm115_in_little_work_and_memory(levels: int) -> None:
+    # Walking the expanded document takes 9**levels steps: far past 20 units a character.
     text = _bomb(levels)
     tracemalloc.start()
-    start = time.perf_counter()
     try:
-        doc, found = parse_yaml(text, FILE, first_line=2)
-        elapsed = time.perf_counter() - start
+        doc, found = _parse_counted(text, 20 * len(text))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert doc is None
-    assert elapsed < 0.5
     assert peak < 5_000_000
     assert {d.code for d in found} == {"FM115"}
     assert (found[0].line, found[0].column, found[0].message) == (
@@ -189,14 +207,21 @@ def test_deep_nesting_is_refused_without_an_exception(kind: str, depth: int) -> 
     if kind == "block mappings":
         depth = min(depth, 2_000)  # the indentation alone grows quadratically
     text = _nested(kind, depth)
-    start = time.perf_counter()
-    doc, found = parse_yaml(text, FILE, first_line=2)
-    assert time.perf_counter() - start < 2.0
+    doc, found = _parse_counted(text, 100_000)  # libyaml stops at 1,000 levels
     assert doc is None
     assert found and {d.code for d in found} <= {"FM115", "FM102"}
     if kind != "unclosed flow":
         deep = [d for d in found if "levels deep" in d.message]
         assert deep and deep[0].message.endswith(f"at most {MAX_DEPTH} allowed")
+
+
+@pytest.mark.parametrize(
+    "kind", ["flow list", "flow mapping", "unclosed flow", "block lists", "block mappings"]
+)
+def test_deep_nesting_is_refused_in_linear_work(kind: str) -> None:
+    assert_linear(
+        lambda text: parse_yaml(text, FILE), lambda depth: _nested(kind, depth), 250, WORK_MODULES
+    )
 
 
 def test_the_depth_limit_leaves_room_for_real_data() -> None:
@@ -230,9 +255,8 @@ def test_the_depth_message_names_the_depth() -> None:
     ],
 )
 def test_values_yaml_cannot_build_are_fm102_not_exceptions(text: str) -> None:
-    start = time.perf_counter()
-    doc, found = parse_yaml(text, FILE)
-    assert time.perf_counter() - start < 1.0
+    # PyYAML would build a base-60 int digit by digit: 100,000 steps.
+    doc, found = _parse_counted(text, 10_000, first_line=1)
     assert doc is None
     assert [d.code for d in found] == ["FM102"]
     assert len(found[0].message) < 200
