@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.server
 import ipaddress
 import socket
@@ -19,6 +20,7 @@ from kb.config import load_settings
 from kb.links.check import (
     _NEVER_GLOBAL,
     Checker,
+    Clock,
     GuardedResolver,
     Result,
     _socket_guard,
@@ -51,6 +53,44 @@ def web() -> Iterator[Web]:
 def _check(web: Web, path: str, settings: LinkSettings = FAST) -> Result:
     url = web.url(A, path)
     return Checker(settings).run([url])[url]
+
+
+class FakeClock:
+    """Time that moves only when the checker waits: each wait is recorded and ends at once,
+    so tests assert the waits kb decides on, exactly, instead of timing the real ones."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+        self.waits: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def wall(self) -> float:
+        return 1_800_000_000.0 + self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        wake = self.now + seconds
+        await asyncio.sleep(0)  # waits that begin together end together
+        self.now = max(self.now, wake)
+
+    @property
+    def clock(self) -> Clock:
+        return Clock(self.monotonic, self.wall, self.sleep)
+
+
+def _recorded(checker: Checker, clock: FakeClock) -> list[tuple[str, float, float]]:
+    """(path, timeout, fake time) of every request `checker` sends, in order."""
+    sent: list[tuple[str, float, float]] = []
+    exchange = checker._exchange
+
+    async def record(url: str, use_get: bool, need_body: bool, timeout: float) -> Any:
+        sent.append((urlsplit(url).path, timeout, clock.now))
+        return await exchange(url, use_get, need_body, timeout)
+
+    checker._exchange = record  # type: ignore[method-assign]
+    return sent
 
 
 @pytest.mark.parametrize(
@@ -533,24 +573,37 @@ def test_per_host_limit_is_respected() -> None:
 
 
 def test_a_rate_limited_host_does_not_stall_the_others() -> None:
+    # The real clock here, with its waits recorded: host B's requests must go out while A's
+    # URL really waits (a fake wait ends at once, before B's next requests are sent).
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await asyncio.sleep(seconds)
+
     with Web([HostConfig(A), HostConfig(B)]) as web:
         urls = [web.url(A, "/rate/slow-host")] + [web.url(B, f"/ok/{i}") for i in range(20)]
-        results = Checker(FAST).run(urls)
+        results = Checker(FAST, clock=Clock(sleep=sleep)).run(urls)
         assert results[urls[0]].link_class == "ok"
         order = [host for host, _, path in web.requests]
         retry_at = [i for i, (_, _, p) in enumerate(web.requests) if p == "/rate/slow-host"][1]
         assert order[:retry_at].count(B) == 20  # host B finished while A waited 1 s
+        assert waits == [1.0]  # A's URL waited its Retry-After; nothing waited for host B
 
 
 def test_retry_after_pauses_the_whole_host() -> None:
     with Web([HostConfig(A)]) as web:
         settings = LinkSettings(**{**FAST.__dict__, "per_host": 1})
         urls = [web.url(A, "/rate/first")] + [web.url(A, f"/ok/{i}") for i in range(3)]
-        results = Checker(settings).run(urls)
+        clock = FakeClock()
+        checker = Checker(settings, clock=clock.clock)
+        sent = _recorded(checker, clock)
+        results = checker.run(urls)
         assert all(r.link_class == "ok" for r in results.values())
         assert web.requests[0][2] == "/rate/first" and len(web.requests) == 5
         # After the 429 nothing was sent to the host for Retry-After: 1 second.
-        assert web.times[1] - web.times[0] >= 0.9
+        first = sent[0][2]
+        assert [at - first for _, _, at in sent] == [0.0, 1.0, 1.0, 1.0, 1.0]
 
 
 def test_excluded_urls_are_not_fetched(web: Web) -> None:
@@ -628,22 +681,26 @@ def test_a_silent_url_is_retried_at_once_after_its_early_timeout(web: Web) -> No
     # 20 quick answers make the host known; the silent URL's first attempt then stops at
     # 0.5 s (8 × median, at least 0.5 s) and its retry goes without the 2 s backoff.
     settings = LinkSettings(**{**FAST.__dict__, "backoff": 2.0, "max_backoff": 2.0})
-    web.reset()
     urls = [web.url(A, f"/ok/early-{i}") for i in range(20)] + [web.url(A, "/slow/early")]
-    result = Checker(settings).run(urls)[urls[-1]]
+    clock = FakeClock()
+    checker = Checker(settings, clock=clock.clock)
+    sent = _recorded(checker, clock)
+    result = checker.run(urls)[urls[-1]]
     assert (result.link_class, result.detail) == ("broken", "timeout after 2 attempts")
-    sent = [t for (_, _, p), t in zip(web.requests, web.times, strict=True) if p == "/slow/early"]
-    assert len(sent) == 2
-    assert 0.4 < sent[1] - sent[0] < 1.3  # 0.5 s; a backoff would add at least 1 s
+    attempts = [(timeout, at) for path, timeout, at in sent if path == "/slow/early"]
+    assert [timeout for timeout, _ in attempts] == [0.5, settings.timeout]  # short, then full
+    assert attempts[1][1] == attempts[0][1] and clock.waits == []  # no 2 s backoff between
 
 
 def test_a_host_known_from_an_earlier_run_gets_the_early_timeout_at_once(web: Web) -> None:
-    web.reset()
     url = web.url(A, "/slow/known")
-    result = Checker(FAST, host_times={A: 0.01}).run([url])[url]
+    clock = FakeClock()
+    checker = Checker(FAST, host_times={A: 0.01}, clock=clock.clock)
+    sent = _recorded(checker, clock)
+    result = checker.run([url])[url]
     assert (result.link_class, result.requests) == ("broken", 2)
-    sent = [t for (_, _, p), t in zip(web.requests, web.times, strict=True) if p == "/slow/known"]
-    assert 0.4 < sent[1] - sent[0] < 0.9  # 0.5 s (8 × 10 ms, at least 0.5 s), not 1 s
+    # 0.5 s (8 × 10 ms, at least 0.5 s) from the first request on, not the full 1 s.
+    assert [timeout for _, timeout, _ in sent] == [0.5, FAST.timeout]
 
 
 def test_first_attempts_get_an_early_timeout_once_a_host_is_known() -> None:

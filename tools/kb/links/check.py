@@ -21,7 +21,7 @@ import random
 import re
 import socket
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -260,6 +260,19 @@ class Slots:
         self._free += 1
 
 
+@dataclass(frozen=True)
+class Clock:
+    """The checker's time: `monotonic` for pauses and answer times, `wall` for timestamps and
+    HTTP dates, `sleep` for every wait. Tests inject a fake clock whose waits are instant."""
+
+    monotonic: Callable[[], float] = time.monotonic
+    wall: Callable[[], float] = time.time
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
+REAL_CLOCK = Clock()
+
+
 @dataclass
 class HostGate:
     """Per-host politeness: a slot limit and a 'not before' time set by 429s.
@@ -280,6 +293,7 @@ class HostGate:
     """Seconds of the host's recent answers (the last 50)."""
     prior: float | None = None
     """The host's median answer time in an earlier run (from the cache), if known."""
+    clock: Clock = REAL_CLOCK
 
     def answered(self, status: int, seconds: float) -> None:
         self.answers += 1
@@ -310,13 +324,13 @@ class HostGate:
         if self.paused and self.limited * 2 < self.answers:
             return False
         self.paused = True
-        self.resume_at = max(self.resume_at, time.monotonic() + wait)
+        self.resume_at = max(self.resume_at, self.clock.monotonic() + wait)
         self.answers = self.limited = 0
         return True
 
     async def wait_turn(self) -> None:
-        while (delay := self.resume_at - time.monotonic()) > 0:
-            await asyncio.sleep(delay)
+        while (delay := self.resume_at - self.clock.monotonic()) > 0:
+            await self.clock.sleep(delay)
 
 
 @dataclass
@@ -349,8 +363,10 @@ class Checker:
         progress: Callable[[int, int], None] | None = None,
         host_times: Mapping[str, float] | None = None,
         resolver: AbstractResolver | None = None,
+        clock: Clock = REAL_CLOCK,
     ) -> None:
         self.settings = settings
+        self.clock = clock
         self.host_times = dict(host_times or {})
         """Median answer seconds per host from earlier runs: early timeouts from the start."""
         self.user_agent = settings.user_agent or user_agent(repository)
@@ -401,7 +417,7 @@ class Checker:
         return results
 
     async def check_url(self, url: str, need_body: bool = False) -> Result:
-        started = time.time()
+        started = self.clock.wall()
         if self.settings.excluded(url):
             return Result(url, "excluded", detail="excluded by settings", checked_at=started)
         use_get = need_body or self.settings.is_head_hostile(urlsplit(url).hostname or "")
@@ -422,7 +438,7 @@ class Checker:
                         break
                 wait = self._backoff(transient) if retry.wait is None else retry.wait
                 if wait > 0:
-                    await asyncio.sleep(wait)
+                    await self.clock.sleep(wait)
                 continue
             break
         result.requests = sent[0]
@@ -466,7 +482,7 @@ class Checker:
     ) -> Result:
         host = urlsplit(final).hostname or ""
         if status == 429:
-            wait = _retry_after(headers.get("Retry-After"))
+            wait = _retry_after(headers.get("Retry-After"), self.clock.wall())
             if wait is not None and wait > self.settings.max_retry_after:
                 return Result(url, "warn", 429, f"429 rate limited (Retry-After {wait:.0f} s)")
             wait = wait if wait is not None else self._backoff(2)
@@ -497,14 +513,14 @@ class Checker:
                 self.stats.requests += 1
                 sent[0] += 1
                 try:
-                    started = time.monotonic()
+                    started = self.clock.monotonic()
                     timeout = (
                         self.settings.timeout
                         if sent[0] > 1
                         else gate.early_timeout(self.settings.timeout)
                     )
                     answer = await self._exchange(url, use_get, need_body, timeout)
-                    gate.answered(answer[0], time.monotonic() - started)
+                    gate.answered(answer[0], self.clock.monotonic() - started)
                     return answer
                 except TimeoutError:
                     # After a short first wait the retry goes at once: its full timeout is
@@ -572,7 +588,7 @@ class Checker:
         gate = self._gates.get(host)
         if gate is None:
             gate = self._gates[host] = HostGate(
-                Slots(self.settings.per_host), prior=self.host_times.get(host)
+                Slots(self.settings.per_host), prior=self.host_times.get(host), clock=self.clock
             )
         return gate
 
@@ -645,7 +661,8 @@ def _next_hop(current: str, location: str) -> str | None:
     return normal[0] if normal else None
 
 
-def _retry_after(value: str | None) -> float | None:
+def _retry_after(value: str | None, now: float) -> float | None:
+    """Seconds a Retry-After header asks for (a number, or an HTTP date after `now`)."""
     if not value:
         return None
     value = value.strip()
@@ -655,7 +672,7 @@ def _retry_after(value: str | None) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return max(0.0, when.timestamp() - now)
 
 
 def _is_challenge(status: int, headers: Any, body: bytes | None) -> bool:

@@ -17,7 +17,7 @@ from aiohttp.abc import AbstractResolver
 from kb.config import ConfigError, Settings
 from kb.diagnostics import Diagnostic, make, with_severity
 from kb.links.cache import LinkCache, fresh, load_cache, save_cache
-from kb.links.check import Checker, Result
+from kb.links.check import REAL_CLOCK, Checker, Clock, Result
 from kb.links.collect import Occurrence, host_of
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.M)
@@ -119,10 +119,12 @@ def check_links(
     progress: Callable[[int, int], None] | None = None,
     now: Callable[[], float] = time.time,
     resolver: AbstractResolver | None = None,
+    clock: Clock = REAL_CLOCK,
 ) -> tuple[list[Diagnostic], LinkRun]:
     """Check the occurrences' URLs (cached results when fresh) and diagnose them.
-    `resolver` resolves host names under the address policy (tests inject a fixed one)."""
-    started = time.perf_counter()
+    `resolver` resolves host names under the address policy, `now` dates the cache and
+    `clock` times the checker's waits (tests inject fixed ones)."""
+    started = clock.monotonic()
     link_settings = settings.links
     run = LinkRun(occurrences=len(occurrences))
     urls = sorted({o.url for o in occurrences if not o.invalid})
@@ -156,6 +158,7 @@ def check_links(
             progress=progress,
             host_times=cache.host_times,
             resolver=resolver,
+            clock=clock,
         )
         checked_at = now()
         for url, result in checker.run(to_check, need_body & set(to_check)).items():
@@ -168,7 +171,7 @@ def check_links(
         save_cache(cache_file, cache, link_settings, now())
     run.results = results
     run.classes = Counter(results[u].link_class for u in urls)
-    run.seconds = time.perf_counter() - started
+    run.seconds = clock.monotonic() - started
     found = [d for o in occurrences for d in _diagnose(o, results.get(o.url))]
     overrides = settings.severity
     kept = [d2 for d in found if (d2 := with_severity(d, overrides)) is not None]
