@@ -1,36 +1,40 @@
 /*
- * MedAI Notes: search over the prebuilt index (vendor/search-index.json, written by `kb build`).
+ * MedAI Notes: search over the prebuilt, sharded index in vendor/search/ (written by
+ * `kb build`, format in tools/kb/search.py and tools/kb/searchtext.py).
  *
- * Replaces docsify's search plugin, which fetches every page at first load, matches
- * substrings only and keeps a stale copy in IndexedDB. Here: one request for one index file
- * (its URL carries the build hash, and an index from another build is refetched), Chinese
- * split into character bigrams exactly as tools/kb/search.py does, ranking with title and
- * heading hits above body hits and whole-phrase hits above scattered ones, results with the
- * match highlighted, keyboard navigation, and filters for papers (year, task, modality).
+ * Nothing is downloaded until a reader focuses the search box or types in it: then the
+ * manifest (a few KB); a query fetches one bucket file per token (the pages holding it,
+ * title and heading hits apart from body hits) and, for the results on screen, the small
+ * display blocks of their pages and the page text for snippets. Chinese is split into
+ * character bigrams exactly as tools/kb/searchtext.py does; results are pages, ranked with
+ * title and heading hits above body hits, each linked to its best section; filters for
+ * papers (year, task, modality); keyboard navigation; highlights.
  *
  * Everything shown comes from page text: it is inserted with textContent / DOM nodes, never
  * as HTML, so a page cannot inject markup or script through the results.
  *
- * Plain ES2017, no build step, no inline code (the page runs under a strict CSP).
+ * No build step, no inline code (the page runs under a strict CSP). The pure functions at
+ * the top also load in Node (`node --test tests/js/`).
  */
 (function () {
   'use strict';
 
-  var config = window.$docsify || {};
-  var site = window.KB_SITE || {};
-  var BUILD = String(site.build || 'dev');
-  var INDEX_URL = 'vendor/search-index.json';
-  var MAX_RESULTS = 30;
-  var DIGITS = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_';
   var CJK = '\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af';
   var TOKEN = new RegExp('[a-z0-9]+|[' + CJK + ']+', 'g');
   var CJK_RUN = new RegExp('^[' + CJK + ']+$');
+  var MARK = /\p{M}/u;
+  var MAX_RESULTS = 30;
+  var FIRST_ROWS = 10;
 
-  /* ---------- tokens (same rules as tools/kb/search.py tokenize) ---------- */
+  /* ---------- tokens (same rules as tools/kb/searchtext.py) ---------- */
+
+  function fold(text) {
+    return String(text).normalize('NFKC').toLowerCase();
+  }
 
   function tokenize(text) {
     var tokens = [];
-    var parts = String(text).normalize('NFKC').toLowerCase().match(TOKEN) || [];
+    var parts = fold(text).match(TOKEN) || [];
     parts.forEach(function (part) {
       if (CJK_RUN.test(part)) {
         if (part.length === 1) {
@@ -46,176 +50,556 @@
     return tokens;
   }
 
-  var digitValue = {};
-  for (var d = 0; d < DIGITS.length; d++) {
-    digitValue[DIGITS[d]] = d;
+  function unique(list) {
+    return list.filter(function (item, i) {
+      return list.indexOf(item) === i;
+    });
   }
 
-  // Postings: gaps between section ids as base-32 varints (see search.py _deltas).
-  function decode(text) {
-    var ids = [];
-    var value = 0;
-    var shift = 0;
-    var last = 0;
-    for (var i = 0; i < text.length; i++) {
-      var digit = digitValue[text[i]];
-      if (digit >= 32) {
-        value += (digit - 32) * Math.pow(2, shift);
-        shift += 5;
+  // Folded text with, for every code unit, the range of the original text it came from:
+  // NFKC can change lengths (… → ..., ① → 1, ﬁ → fi), so offsets found in folded text
+  // must be mapped back before they cut the original.
+  function foldWithMap(text) {
+    text = String(text);
+    var out = '';
+    var from = [];
+    var to = [];
+    var i = 0;
+    while (i < text.length) {
+      var j = i + 1;
+      var code = text.charCodeAt(i);
+      if (code >= 0xd800 && code < 0xdc00 && j < text.length) {
+        j++;
+      }
+      while (j < text.length && MARK.test(text[j])) {
+        j++; // a base character and its combining marks fold together
+      }
+      var piece = fold(text.slice(i, j));
+      for (var k = 0; k < piece.length; k++) {
+        from.push(i);
+        to.push(j);
+      }
+      out += piece;
+      i = j;
+    }
+    return { text: out, from: from, to: to };
+  }
+
+  // [start, end) ranges of `text` (original offsets) where a token of `query` occurs.
+  function markRanges(text, query) {
+    var folded = foldWithMap(text);
+    var terms = unique(tokenize(query)).sort(function (a, b) {
+      return b.length - a.length;
+    });
+    var marked = new Array(folded.text.length).fill(false);
+    terms.forEach(function (term) {
+      var at = -1;
+      while ((at = folded.text.indexOf(term, at + 1)) >= 0) {
+        for (var i = at; i < at + term.length; i++) {
+          marked[i] = true;
+        }
+      }
+    });
+    var ranges = [];
+    for (var i = 0; i < marked.length; i++) {
+      if (!marked[i]) {
+        continue;
+      }
+      var start = folded.from[i];
+      var end = folded.to[i];
+      while (i + 1 < marked.length && marked[i + 1]) {
+        i++;
+        end = folded.to[i];
+      }
+      var last = ranges[ranges.length - 1];
+      if (last && last[1] >= start) {
+        last[1] = Math.max(last[1], end);
       } else {
-        last += value + digit * Math.pow(2, shift);
-        ids.push(last);
-        value = 0;
-        shift = 0;
+        ranges.push([start, end]);
       }
     }
-    return ids;
+    return ranges;
   }
 
-  /* ---------- the index ---------- */
+  // Offset in the original text of the first occurrence of any token of `query`, or -1.
+  function firstMatch(text, query) {
+    var folded = foldWithMap(text);
+    var first = -1;
+    tokenize(query).forEach(function (term) {
+      var at = folded.text.indexOf(term);
+      if (at >= 0 && (first < 0 || at < first)) {
+        first = at;
+      }
+    });
+    return first < 0 ? -1 : folded.from[first];
+  }
 
-  var index = null;
+  /* ---------- buckets ---------- */
+
+  var CRC = (function () {
+    var table = [];
+    for (var n = 0; n < 256; n++) {
+      var c = n;
+      for (var k = 0; k < 8; k++) {
+        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      }
+      table.push(c >>> 0);
+    }
+    return table;
+  })();
+
+  function utf8(text) {
+    return unescape(encodeURIComponent(text));
+  }
+
+  // CRC-32 of the token's UTF-8 bytes, as Python's zlib.crc32 (searchtext.bucket).
+  function crc32(text) {
+    var bytes = utf8(text);
+    var crc = 0xffffffff;
+    for (var i = 0; i < bytes.length; i++) {
+      crc = CRC[(crc ^ bytes.charCodeAt(i)) & 0xff] ^ (crc >>> 8);
+    }
+    return (crc ^ 0xffffffff) >>> 0;
+  }
+
+  function bucketOf(token, buckets) {
+    return crc32(token) % buckets;
+  }
+
+  function facetToken(name, value) {
+    return '!' + name[0] + (name === 'year' ? '' : ':') + value;
+  }
+
+  var SPACE = 32;
+  var NEWLINE = 10;
+  var BAR = 124;
+  var HASH = 35;
+
+  function isSeparator(code) {
+    return code === SPACE || code === NEWLINE || code === BAR;
+  }
+
+  function lineStarts(text) {
+    var starts = [0];
+    var at = -1;
+    while ((at = text.indexOf('\n', at + 1)) >= 0) {
+      starts.push(at + 1);
+    }
+    return starts;
+  }
+
+  function lineOf(starts, offset) {
+    var low = 0;
+    var high = starts.length - 1;
+    while (low < high) {
+      var mid = (low + high + 1) >> 1;
+      if (starts[mid] <= offset) {
+        low = mid;
+      } else {
+        high = mid - 1;
+      }
+    }
+    return low;
+  }
+
+  // Entries of `token` in an index text (bucket file or overlay): [{line, head}], where head
+  // lists the sections whose heading (0: the title) holds the token, or is null (body).
+  function entriesOf(text, token, starts) {
+    var found = [];
+    var at = -1;
+    while ((at = text.indexOf(token, at + 1)) >= 0) {
+      if (at > 0 && !isSeparator(text.charCodeAt(at - 1))) {
+        continue;
+      }
+      var end = at + token.length;
+      var next = end < text.length ? text.charCodeAt(end) : NEWLINE;
+      var head = null;
+      if (next === HASH) {
+        var stop = end + 1;
+        while (stop < text.length && !isSeparator(text.charCodeAt(stop))) {
+          stop++;
+        }
+        head = text.slice(end + 1, stop).split('.').map(function (digits) {
+          return parseInt(digits, 36);
+        });
+      } else if (!isSeparator(next)) {
+        continue;
+      }
+      found.push({ line: lineOf(starts, at), head: head });
+    }
+    return found;
+  }
+
+  /* ---------- ranking ---------- */
+
+  // hits: one array per query token of {page, head}; returns [{page, score, section}].
+  function rank(hits, total) {
+    var count = hits.length;
+    var pages = {};
+    hits.forEach(function (entries) {
+      var idf = Math.log(1 + total / (1 + entries.length));
+      entries.forEach(function (entry) {
+        var page = pages[entry.page];
+        if (!page) {
+          page = pages[entry.page] = { page: entry.page, score: 0, hits: 0, heads: {} };
+        }
+        page.hits += 1;
+        page.score += entry.head ? 3 * idf : idf;
+        (entry.head || []).forEach(function (section) {
+          page.heads[section] = (page.heads[section] || 0) + 1;
+        });
+      });
+    });
+    // Enough of the query must match: all of a one- or two-token query, else 60 % of it
+    // (卷积网络 → 卷积 + 网络 of its three bigrams finds 卷积神经网络).
+    var need = count <= 2 ? count : Math.ceil(count * 0.6);
+    var results = [];
+    Object.keys(pages).forEach(function (key) {
+      var page = pages[key];
+      if (page.hits < need) {
+        return;
+      }
+      var best = 0;
+      var most = 0;
+      Object.keys(page.heads).forEach(function (section) {
+        var n = page.heads[section];
+        if (n > most || (n === most && Number(section) < best)) {
+          best = Number(section);
+          most = n;
+        }
+      });
+      var score = page.score * (page.hits / count);
+      if (most === count) {
+        score *= 3; // the whole query in the title or in one heading
+      } else if (page.hits === count && count > 1) {
+        score *= 1.5; // every word of the query is on the page
+      }
+      results.push({ page: page.page, score: score, section: most ? best : 0, title: !!page.heads[0] });
+    });
+    results.sort(function (a, b) {
+      return b.score - a.score || a.page - b.page;
+    });
+    return results;
+  }
+
+  /* ---------- snippets: the page's own text ---------- */
+
+  var FRONT = /^\ufeff?---[ \t]*\r?\n[\s\S]*?\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/;
+  var FENCED = /^ {0,3}(`{3,}|~{3,})[^\n]*\n[\s\S]*?^ {0,3}\1[ \t]*$/gm;
+  var HEADING = /^ {0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$/;
+
+  // Readable text of markdown: markup, tags and link targets removed.
+  function plain(markdown) {
+    return String(markdown)
+      .replace(/^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$/gm, ' ')
+      .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/[*`~|>]+|\$+/g, '')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
+  }
+
+  // A page's markdown cut at its `#`–`###` headings: [{heading, text}], the first being the
+  // page itself (its text before the first heading, and a leading `#` title).
+  function pageSections(markdown) {
+    var body = String(markdown)
+      .replace(FRONT, '')
+      .replace(FENCED, function (block) {
+        return block.replace(/[^\n]/g, ' ');
+      });
+    var sections = [{ heading: '', lines: [] }];
+    body.split('\n').forEach(function (line) {
+      var match = HEADING.exec(line);
+      if (match && match[1].length <= 3) {
+        var page = sections[0];
+        var untouched = sections.length === 1 && !page.lines.join('').trim();
+        if (match[1].length === 1 && untouched) {
+          return; // the page's own title
+        }
+        sections.push({ heading: plain(match[2]).trim(), lines: [] });
+      } else {
+        sections[sections.length - 1].lines.push(line);
+      }
+    });
+    return sections.map(function (section) {
+      var text = plain(section.lines.join(' ')).replace(/\s+/g, ' ').trim();
+      return { heading: section.heading, text: text };
+    });
+  }
+
+  // The section (index into pageSections) where most of the query's tokens occur.
+  function bestSection(sections, query) {
+    var tokens = unique(tokenize(query));
+    var best = 0;
+    var most = 0;
+    sections.forEach(function (section, i) {
+      var have = {};
+      tokenize(section.heading + ' ' + section.text).forEach(function (token) {
+        have[token] = true;
+      });
+      var n = tokens.filter(function (token) {
+        return have[token];
+      }).length;
+      if (n > most) {
+        best = i;
+        most = n;
+      }
+    });
+    return best;
+  }
+
+  // ~90 characters of `text` around the first query word, or its beginning.
+  function snippetOf(text, query) {
+    var first = firstMatch(text, query);
+    var from = first > 30 ? first - 20 : 0;
+    return (from ? '…' : '') + text.slice(from, from + 90) + (text.length > from + 90 ? '…' : '');
+  }
+
+  var pure = {
+    tokenize: tokenize,
+    fold: fold,
+    foldWithMap: foldWithMap,
+    markRanges: markRanges,
+    firstMatch: firstMatch,
+    crc32: crc32,
+    bucketOf: bucketOf,
+    facetToken: facetToken,
+    entriesOf: entriesOf,
+    lineStarts: lineStarts,
+    rank: rank,
+    pageSections: pageSections,
+    bestSection: bestSection,
+    snippetOf: snippetOf,
+  };
+  if (typeof window === 'undefined') {
+    module.exports = pure; // node --test tests/js/
+    return;
+  }
+
+  /* ---------- the index, fetched a piece at a time ---------- */
+
+  var config = window.$docsify || {};
+  var site = window.KB_SITE || {};
+  var BUILD = String(site.build || 'dev');
+  var ROOT = 'vendor/search/';
+  var manifest = null;
   var loading = null;
-  var download = null;
-  var cache = {};
+  var texts = {};
 
-  function indexUrl() {
-    return INDEX_URL + '?build=' + encodeURIComponent(BUILD);
-  }
-
-  // The download starts as soon as this script runs, next to docsify's own first requests;
-  // parsing waits until the first page is on screen (see kbSearch), so it never delays it.
-  function fetchText(options) {
-    return fetch(indexUrl(), Object.assign({ credentials: 'same-origin' }, options)).then(
+  function get(url, options) {
+    return fetch(url, Object.assign({ credentials: 'same-origin' }, options)).then(
       function (response) {
         if (!response.ok) {
-          throw new Error('search index: HTTP ' + response.status);
+          throw new Error('search index: HTTP ' + response.status + ' for ' + url);
         }
         return response.text();
       }
     );
   }
 
-  function startDownload() {
-    if (!download) {
-      download = fetchText({});
-      download.catch(function () {});
-    }
-    return download;
+  function fetchManifest(options) {
+    return get(ROOT + 'index.json?build=' + encodeURIComponent(BUILD), options).then(JSON.parse);
   }
 
+  // The manifest, once: on the first focus of the search box or the first keystroke.
   function load() {
     if (loading) {
       return loading;
     }
-    loading = startDownload()
-      .then(function (text) {
-        var data = JSON.parse(text);
-        if (BUILD !== 'dev' && data.build && data.build !== BUILD) {
-          // An index from another build (a cache in between): ask the server again.
-          return fetchText({ cache: 'reload' }).then(JSON.parse);
+    loading = fetchManifest({})
+      .then(function (data) {
+        if (BUILD !== 'dev' && data.build !== BUILD) {
+          // A manifest from another build (a cache in between): ask the server again.
+          return fetchManifest({ cache: 'reload' });
         }
         return data;
       })
       .then(function (data) {
-        index = data;
+        manifest = data;
+        texts = {};
         if (window.performance && performance.mark) {
-          performance.mark('kb-search-ready'); // read by bench/search_bench.py
+          performance.mark('kb-search-ready'); // read by the benchmarks in bench/
         }
         document.documentElement.setAttribute('data-kb-search', 'ready');
         return data;
       })
       .catch(function (error) {
         loading = null;
-        download = null;
         document.documentElement.setAttribute('data-kb-search', 'failed');
         throw error;
       });
     return loading;
   }
 
-  function postings(field, token) {
-    var key = field + '\u0000' + token;
-    if (!(key in cache)) {
-      var encoded = index[field][token];
-      cache[key] = encoded ? decode(encoded) : [];
+  // A file of the current base; if a deploy replaced the base since the manifest was read,
+  // the manifest is read again and the request retried once.
+  function baseText(name, retried) {
+    var key = manifest.base + '/' + name;
+    if (!texts[key]) {
+      texts[key] = get(ROOT + name + '?b=' + manifest.base).then(function (text) {
+        if (text.slice(0, 40).indexOf(manifest.base) < 0) {
+          throw new Error('stale');
+        }
+        return text;
+      });
+      texts[key].catch(function () {
+        delete texts[key];
+      });
     }
-    return cache[key];
+    return texts[key].catch(function (error) {
+      if (retried) {
+        throw error;
+      }
+      loading = null;
+      return fetchManifest({ cache: 'reload' }).then(function (data) {
+        manifest = data;
+        return baseText(name, true);
+      });
+    });
   }
 
-  /* ---------- ranking ---------- */
+  function overlay() {
+    if (!manifest.overlay) {
+      return Promise.resolve(null);
+    }
+    var key = 'overlay/' + manifest.overlay;
+    if (!texts[key]) {
+      texts[key] = get(ROOT + manifest.overlay).then(function (text) {
+        var lines = text.split('\n');
+        var pages = [];
+        for (var i = 1; i + 1 < lines.length; i += 2) {
+          pages.push({ display: JSON.parse(lines[i]), postings: lines[i + 1] });
+        }
+        return pages;
+      });
+    }
+    return texts[key];
+  }
 
+  var parsedStarts = {};
+
+  // Pages holding `token`: [{page, head}] over the base (dead pages left out) and overlay.
+  function lookup(token) {
+    var name = 'i-' + bucketOf(token, manifest.buckets) + '.txt';
+    return Promise.all([baseText(name), overlay()]).then(function (both) {
+      var text = both[0];
+      var key = manifest.base + '/' + name;
+      var starts = parsedStarts[key] || (parsedStarts[key] = lineStarts(text));
+      var dead = {};
+      manifest.dead.forEach(function (page) {
+        dead[page] = true;
+      });
+      var found = [];
+      entriesOf(text, token, starts).forEach(function (entry) {
+        var page = entry.line - 1; // line 0 is the header
+        if (page >= 0 && !dead[page]) {
+          found.push({ page: page, head: entry.head });
+        }
+      });
+      (both[1] || []).forEach(function (extra, i) {
+        var entries = entriesOf(extra.postings, token, [0]);
+        if (entries.length) {
+          found.push({ page: manifest.pages + i, head: entries[0].head });
+        }
+      });
+      return found;
+    });
+  }
+
+  function pagesWith(tokens) {
+    return Promise.all(tokens.map(lookup)).then(function (lists) {
+      if (!lists.length) {
+        return null;
+      }
+      var keep = {};
+      lists[0].forEach(function (entry) {
+        keep[entry.page] = 1;
+      });
+      lists.slice(1).forEach(function (list) {
+        list.forEach(function (entry) {
+          if (keep[entry.page]) {
+            keep[entry.page] += 1;
+          }
+        });
+      });
+      var set = {};
+      Object.keys(keep).forEach(function (page) {
+        if (keep[page] === lists.length) {
+          set[page] = true;
+        }
+      });
+      return set;
+    });
+  }
+
+  function facetTokens(filters) {
+    return ['year', 'task', 'modality']
+      .filter(function (name) {
+        return filters[name];
+      })
+      .map(function (name) {
+        return facetToken(name, filters[name]);
+      });
+  }
+
+  // Ranked results [{page, score, section}] for a query and filters; [] for neither.
   function search(query, filters) {
-    var tokens = unique(tokenize(query));
-    if (!tokens.length || !index) {
-      return [];
-    }
-    var total = index.sections.length;
-    var scores = {};
-    var hits = {};
-    tokens.forEach(function (token) {
-      var head = postings('head', token);
-      var body = postings('body', token);
-      var idf = Math.log(1 + total / (1 + head.length + body.length));
-      head.forEach(function (id) {
-        scores[id] = (scores[id] || 0) + 3 * idf;
-        hits[id] = (hits[id] || 0) + 1;
+    filters = filters || {};
+    return load().then(function () {
+      var tokens = unique(tokenize(query));
+      var facets = facetTokens(filters);
+      var allowed = facets.length ? pagesWith(facets) : Promise.resolve(null);
+      if (!tokens.length) {
+        return allowed.then(function (set) {
+          if (!set) {
+            return [];
+          }
+          return Object.keys(set)
+            .map(Number)
+            .sort(function (a, b) {
+              return a - b;
+            })
+            .map(function (page) {
+              return { page: page, score: 0, section: 0 };
+            });
+        });
+      }
+      return Promise.all([Promise.all(tokens.map(lookup)), allowed]).then(function (both) {
+        var results = rank(both[0], manifest.count);
+        var set = both[1];
+        return set
+          ? results.filter(function (result) {
+              return set[result.page];
+            })
+          : results;
       });
-      body.forEach(function (id) {
-        scores[id] = (scores[id] || 0) + idf;
-        hits[id] = (hits[id] || 0) + 1;
-      });
     });
-    // Enough of the query must match: all of a one- or two-token query, else all but a
-    // quarter (卷积网络 → 卷积 + 网络 of its three bigrams finds 卷积神经网络).
-    var need = tokens.length <= 2 ? tokens.length : Math.ceil(tokens.length * 0.6);
-    var phrase = String(query).normalize('NFKC').toLowerCase().trim();
-    var results = [];
-    Object.keys(hits).forEach(function (key) {
-      var id = Number(key);
-      if (hits[id] < need) {
-        return;
-      }
-      var section = index.sections[id];
-      var page = index.pages[section[0]];
-      if (!passes(page, filters)) {
-        return;
-      }
-      var score = scores[id] * (hits[id] / tokens.length);
-      var heading = String(section[2]).toLowerCase();
-      var title = String(page[1]).toLowerCase();
-      if (heading.indexOf(phrase) >= 0 || title.indexOf(phrase) >= 0) {
-        score *= 3;
-      } else if (hits[id] === tokens.length && tokens.length > 1) {
-        score *= 1.5; // every word of the query is in the section
-      }
-      results.push({ id: id, score: score, section: section, page: page });
-    });
-    results.sort(function (a, b) {
-      return b.score - a.score || a.id - b.id;
-    });
-    return results.slice(0, MAX_RESULTS);
   }
 
-  function passes(page, filters) {
-    if (!filters.year && !filters.task && !filters.modality) {
-      return true;
+  // [route, title, meta, sections] of a result page.
+  function display(page) {
+    if (page >= manifest.pages) {
+      return overlay().then(function (pages) {
+        return pages[page - manifest.pages].display;
+      });
     }
-    if (page[2] !== 'paper') {
-      return false;
-    }
-    if (filters.year && String(page[3]) !== filters.year) {
-      return false;
-    }
-    if (filters.task && page[4].indexOf(filters.task) < 0) {
-      return false;
-    }
-    return !(filters.modality && page[5].indexOf(filters.modality) < 0);
+    var block = Math.floor(page / manifest.block);
+    return baseText('p-' + block + '.json').then(function (text) {
+      return JSON.parse(text).pages[page % manifest.block];
+    });
   }
 
-  function unique(list) {
-    return list.filter(function (item, i) {
-      return list.indexOf(item) === i;
+  // Routes of the first results of a query (for the benchmarks in bench/).
+  function routes(query, filters, limit) {
+    return search(query, filters).then(function (results) {
+      return Promise.all(
+        results.slice(0, limit || 10).map(function (result) {
+          return display(result.page).then(function (record) {
+            return record[0];
+          });
+        })
+      );
     });
   }
 
@@ -235,120 +619,80 @@
   // Text with every occurrence of the query's words / bigrams wrapped in <mark>.
   function highlighted(tag, className, text, query) {
     var node = el(tag, className);
-    var terms = unique(tokenize(query)).sort(function (a, b) {
-      return b.length - a.length;
-    });
-    var lower = String(text).normalize('NFKC').toLowerCase();
-    var marks = new Array(lower.length).fill(false);
-    terms.forEach(function (term) {
-      var from = 0;
-      var at;
-      while (term && (at = lower.indexOf(term, from)) >= 0) {
-        for (var i = at; i < at + term.length; i++) {
-          marks[i] = true;
-        }
-        from = at + 1;
+    text = String(text);
+    var last = 0;
+    markRanges(text, query).forEach(function (range) {
+      if (range[0] > last) {
+        node.appendChild(document.createTextNode(text.slice(last, range[0])));
       }
+      node.appendChild(el('mark', '', text.slice(range[0], range[1])));
+      last = range[1];
     });
-    var start = 0;
-    for (var i = 1; i <= lower.length; i++) {
-      if (i === lower.length || marks[i] !== marks[start]) {
-        var piece = String(text).slice(start, i);
-        node.appendChild(marks[start] ? el('mark', '', piece) : document.createTextNode(piece));
-        start = i;
-      }
+    if (last < text.length) {
+      node.appendChild(document.createTextNode(text.slice(last)));
     }
     return node;
   }
 
-  /* ---------- snippets, from the page itself ---------- */
-
-  var FRONT = /^\ufeff?---[ \t]*\r?\n[\s\S]*?\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/;
   var pageText = {};
-  var SNIPPETS = 10;
 
   function pageFile(route) {
     var path = route.replace(/^\/+/, '');
     return /\/$/.test(path) || path === '' ? path + 'README.md' : path + '.md';
   }
 
-  // Plain text of a page, cached: front matter, code, tags and markup removed.
   function fetchPage(route) {
     if (!pageText[route]) {
-      pageText[route] = fetch(encodeURI(pageFile(route)), { credentials: 'same-origin' })
-        .then(function (response) {
-          return response.ok ? response.text() : '';
-        })
-        .then(function (text) {
-          return text
-            .replace(FRONT, '')
-            .replace(/^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$/gm, ' ')
-            .replace(/^ {0,3}(`{3,}|~{3,})[^\n]*\n[\s\S]*?^ {0,3}\1[ \t]*$/gm, ' ')
-            .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
-            .replace(/<[^>]*>/g, ' ')
-            .replace(/[*`~|>]+|\$+/g, '')
-            .replace(/&lt;/g, '<')
-            .replace(/&gt;/g, '>')
-            .replace(/&amp;/g, '&');
-        })
-        .catch(function () {
-          return '';
-        });
+      pageText[route] = get(encodeURI(pageFile(route))).catch(function () {
+        return '';
+      });
     }
     return pageText[route];
   }
 
-  // ~90 characters of the section around the first query word, or its beginning.
-  function snippetOf(text, heading, query, isPage) {
-    var lines = text.split('\n');
-    var start = 0;
-    if (!isPage) {
-      var plainHeading = String(heading).toLowerCase();
-      for (var i = 0; i < lines.length; i++) {
-        if (/^\s*#{1,6}\s/.test(lines[i]) && lines[i].toLowerCase().indexOf(plainHeading) >= 0) {
-          start = i + 1;
-          break;
-        }
-      }
-    }
-    var end = start;
-    // The page's own `#` title belongs to the page section; `##`/`###` start the next one.
-    while (end < lines.length && (end === start || !/^\s*#{2,3}\s/.test(lines[end]))) {
-      end++;
-    }
-    var body = lines
-      .slice(start, end)
-      .filter(function (line) {
-        return !/^\s*#{1,6}\s/.test(line);
-      })
-      .join(' ')
-      .replace(/\s+/g, ' ')
-      .trim();
-    var lower = body.normalize('NFKC').toLowerCase();
-    var first = -1;
-    tokenize(query).forEach(function (term) {
-      var at = lower.indexOf(term);
-      if (at >= 0 && (first < 0 || at < first)) {
-        first = at;
-      }
-    });
-    var from = first > 30 ? first - 20 : 0;
-    return (from ? '…' : '') + body.slice(from, from + 90) + (body.length > from + 90 ? '…' : '');
+  function href(route, anchor) {
+    return '#' + route + (anchor ? '?id=' + encodeURIComponent(anchor) : '');
   }
 
-  function fillSnippet(target, result, query) {
-    fetchPage(result.page[0]).then(function (text) {
-      if (!target.isConnected) {
+  // Fill a result row: the page (or the heading that matched) and, for the first rows, a
+  // snippet from the page itself; a page found by its body also gets a second link, to the
+  // section that holds the query (when the page's headings line up with the index's).
+  function fillRow(item, record, result, query, withSnippet) {
+    var sections = record[3] || [];
+    var chosen = result.section > 0 ? sections[result.section - 1] : null;
+    var link = el('a');
+    link.href = href(record[0], chosen ? chosen[0] : '');
+    var title = chosen ? record[1] + ' › ' + chosen[1] : record[1];
+    link.appendChild(highlighted('span', 'kb-search-title', title, query));
+    var snippet = highlighted('span', 'kb-search-snippet', record[2] || '', query);
+    link.appendChild(snippet);
+    item.appendChild(link);
+    if (!withSnippet) {
+      return;
+    }
+    fetchPage(record[0]).then(function (markdown) {
+      if (!item.isConnected || !markdown) {
         return; // a newer query replaced the results
       }
-      var snippet = text ? snippetOf(text, result.section[2], query, !result.section[1]) : '';
-      target.replaceWith(highlighted('span', 'kb-search-snippet', snippet || result.page[7], query));
+      var parts = pageSections(markdown);
+      var aligned = parts.length === sections.length + 1;
+      if (!result.section && !result.title && aligned) {
+        var body = bestSection(parts, query);
+        if (body > 0) {
+          var sub = el('a', 'kb-search-section');
+          sub.href = href(record[0], sections[body - 1][0]);
+          sub.appendChild(highlighted('span', 'kb-search-title', '› ' + sections[body - 1][1], query));
+          var text = snippetOf(parts[body].text, query);
+          sub.appendChild(highlighted('span', 'kb-search-snippet', text, query));
+          item.appendChild(sub);
+          return;
+        }
+      }
+      var own = aligned || !result.section ? parts[result.section] : null;
+      if (own && own.text) {
+        snippet.replaceWith(highlighted('span', 'kb-search-snippet', snippetOf(own.text, query), query));
+      }
     });
-  }
-
-  function routeHref(page, section) {
-    var href = '#' + page[0];
-    return section[1] ? href + '?id=' + encodeURIComponent(section[1]) : href;
   }
 
   /* ---------- the search box ---------- */
@@ -393,6 +737,7 @@
 
     var selected = -1;
     var timer = 0;
+    var generation = 0;
 
     function filters() {
       var chosen = {};
@@ -403,10 +748,10 @@
     }
 
     function addFacets() {
-      if (facets.childNodes.length || !index || !index.facets) {
+      if (facets.childNodes.length || !manifest || !manifest.facets) {
         return;
       }
-      var f = index.facets;
+      var f = manifest.facets;
       facets.appendChild(
         facetSelect('year', '年份', (f.year || []).map(function (y) {
           return [String(y), String(y)];
@@ -428,58 +773,69 @@
       items[selected].scrollIntoView({ block: 'nearest' });
     }
 
-    function render() {
-      var query = input.value.trim();
-      var chosen = filters();
-      list.textContent = '';
-      selected = -1;
-      var filtering = chosen.year || chosen.task || chosen.modality;
-      box.classList.toggle('kb-search-active', Boolean(query || filtering));
-      if (!query && !filtering) {
-        status.textContent = '';
-        return;
-      }
-      var results = query ? search(query, chosen) : facetOnly(chosen);
-      status.textContent = results.length
-        ? '找到 ' + results.length + (results.length === MAX_RESULTS ? '+' : '') + ' 条结果'
-        : '没有找到结果';
-      results.forEach(function (result) {
+    function addRows(results, records, query, offset) {
+      results.forEach(function (result, i) {
         var item = el('li', 'kb-search-result');
         item.setAttribute('role', 'option');
-        var link = el('a');
-        link.href = routeHref(result.page, result.section);
-        var heading = result.section[1] ? result.page[1] + ' › ' + result.section[2] : result.page[1];
-        link.appendChild(highlighted('span', 'kb-search-title', heading, query));
-        var pending = el('span', 'kb-search-snippet', result.page[7] || '');
-        link.appendChild(pending);
-        item.appendChild(link);
+        fillRow(item, records[i], result, query, offset + i < FIRST_ROWS);
         list.appendChild(item);
-        if (list.childNodes.length <= SNIPPETS) {
-          fillSnippet(pending, result, query);
-        }
       });
     }
 
-    function facetOnly(chosen) {
-      var results = [];
-      index.sections.forEach(function (section, id) {
-        var page = index.pages[section[0]];
-        if (!section[1] && passes(page, chosen)) {
-          results.push({ id: id, score: 0, section: section, page: page });
-        }
+    function render() {
+      var query = input.value.trim();
+      var chosen = filters();
+      var filtering = chosen.year || chosen.task || chosen.modality;
+      var current = ++generation;
+      box.classList.toggle('kb-search-active', Boolean(query || filtering));
+      if (!query && !filtering) {
+        list.textContent = '';
+        selected = -1;
+        status.textContent = '';
+        return Promise.resolve();
+      }
+      return search(query, chosen).then(function (all) {
+        var results = all.slice(0, MAX_RESULTS);
+        var first = results.slice(0, FIRST_ROWS);
+        var rest = results.slice(FIRST_ROWS);
+        // The rows on screen first; the others (below the fold) follow.
+        return Promise.all(first.map(function (r) {
+          return display(r.page);
+        })).then(function (records) {
+          if (current !== generation) {
+            return;
+          }
+          list.textContent = '';
+          selected = -1;
+          status.textContent = results.length
+            ? '找到 ' + all.length + ' 条结果'
+            : '没有找到结果';
+          addRows(first, records, query, 0);
+          if (window.performance && performance.mark) {
+            performance.mark('kb-search-results'); // read by the benchmarks in bench/
+          }
+          return Promise.all(rest.map(function (r) {
+            return display(r.page);
+          })).then(function (more) {
+            if (current === generation) {
+              addRows(rest, more, query, FIRST_ROWS);
+            }
+          });
+        });
       });
-      return results.slice(0, MAX_RESULTS);
     }
 
     function update() {
       window.clearTimeout(timer);
       timer = window.setTimeout(function () {
-        load().then(function () {
-          addFacets();
-          render();
-        }, function () {
-          status.textContent = '搜索索引加载失败';
-        });
+        load()
+          .then(function () {
+            addFacets();
+            return render();
+          })
+          .catch(function () {
+            status.textContent = '搜索索引加载失败';
+          });
       }, 60);
     }
 
@@ -493,8 +849,9 @@
         event.preventDefault();
         select(selected + (event.key === 'ArrowDown' ? 1 : -1));
       } else if (event.key === 'Enter') {
-        var items = list.querySelectorAll('li a');
-        var target = items[selected >= 0 ? selected : 0];
+        var rows = list.querySelectorAll('li');
+        var row = rows[selected >= 0 ? selected : 0];
+        var target = row && row.querySelector('a');
         if (target) {
           event.preventDefault();
           window.location.hash = target.getAttribute('href').slice(1);
@@ -531,15 +888,10 @@
   }
 
   function kbSearch(hook) {
-    hook.init(startDownload);
-    hook.mounted(mount);
-    // Load the index once the first page is on screen: one request, off the critical path.
-    hook.ready(function () {
-      load().catch(function () {});
-    });
+    hook.mounted(mount); // no download here: the index loads when the reader searches
   }
 
-  window.KB_SEARCH = { tokenize: tokenize, decode: decode, search: search, load: load };
+  window.KB_SEARCH = Object.assign({ search: search, routes: routes, load: load }, pure);
   config.plugins = (config.plugins || []).concat([kbSearch]);
   window.$docsify = config;
 })();

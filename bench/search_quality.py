@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(REPO / "tools"))
     from kb.config import load_settings  # noqa: PLC0415
     from kb.frontmatter import normalize_text, split_front_matter  # noqa: PLC0415
-    from kb.search import _route, split_sections, tokenize  # noqa: PLC0415
+    from kb.searchtext import route, split_sections, tokenize  # noqa: PLC0415
     from kb.site import load_site  # noqa: PLC0415
 
     ensure_jieba()
@@ -129,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
             normalize_text(site.settings.path(info.file).read_bytes()), ""
         )
         title = str((info.meta or {}).get("title_zh") or (info.meta or {}).get("title") or "")
-        for section in split_sections(front.body, front.body_line, title):
-            sections.append((_route(info.file), section.heading, section.text))
+        for _, heading, text in split_sections(front.body, front.body_line, title):
+            sections.append((route(info.file), heading, text))
 
     def jieba_doc(text: str) -> list[str]:
         return [t.lower() for t in jieba.cut_for_search(text) if t.strip()]

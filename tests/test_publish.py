@@ -33,7 +33,7 @@ def test_publish_writes_the_hosted_site(site: SiteBuilder, kb: KbRunner, tmp_pat
         "vendor/docsify/docsify.min.js",
         "vendor/dompurify/purify.min.js",
         "vendor/kb-policy.js",
-        "vendor/search-index.json",
+        "vendor/search/index.json",
         "docs/notes/a.md",
         "docs/_media/a.png",
         "docs/_media/d.svg",

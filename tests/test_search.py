@@ -1,24 +1,38 @@
-"""The prebuilt search index: tokens, sections and anchors, postings, the file kb build writes."""
+"""The search index: tokens, a page's part (sections, anchors, entries), and the files
+write_index assembles from parts: a base written once, an overlay for later edits."""
 
 from __future__ import annotations
 
 import json
-import random
+import marshal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from kb.config import load_settings
-from kb.search import (
-    _deltas,
-    build_index,
-    decode_postings,
+from kb.search import BLOCK, OVERLAY_PAGES, bucket_count, write_index
+from kb.searchtext import (
+    BUCKETS,
+    POSTINGS,
+    SECTIONS,
+    bucket,
+    distinct_tokens,
+    facet_token,
+    page_part,
     plain_text,
     split_sections,
     tokenize,
 )
-from kb.site import load_site
+from kb.vocabulary import Term
 from tests.helpers import KbRunner, SiteBuilder
+
+CASES = Path(__file__).parent / "js" / "tokenize-cases.json"
+VOCABULARY = {
+    "tasks": {"survival-analysis": Term("survival-analysis", "生存分析", 1, "")},
+    "modalities": {"ct": Term("ct", "CT", 1, "")},
+}
 
 
 @pytest.mark.parametrize(
@@ -35,20 +49,37 @@ def test_tokenize(text: str, tokens: list[str]) -> None:
     assert tokenize(text) == tokens
 
 
+def test_tokens_and_buckets_are_the_ones_the_browser_checks() -> None:
+    # tests/js/kb-search.test.mjs checks assets/kb-search.js against the same file.
+    for case in json.loads(CASES.read_text(encoding="utf-8")):
+        assert tokenize(case["text"]) == case["tokens"], case["text"]
+        assert [bucket(t) for t in case["tokens"]] == case["buckets"], case["text"]
+
+
+_TEXT = st.text(
+    st.sampled_from(
+        list("卷积神经网络の한국 abcXYZ019-·，。（）…①ﬁ㎏Ａｂ１éÇİΣ")
+        + ["\u0301", "\u3099", "ｶ", "\u3038"]
+    )
+    | st.characters(),
+    max_size=40,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXT)
+def test_distinct_tokens_are_the_tokens_without_repeats(text: str) -> None:
+    # distinct_tokens skips NFKC for text it cannot change: that shortcut must be invisible.
+    assert set(distinct_tokens(text)) == set(tokenize(text))
+
+
 def test_plain_text_drops_syntax_and_keeps_words() -> None:
     markdown = (
         "**粗体** 与 `代码`，[链接文字](https://x.org) ![图注](a.png) <b>标签</b> "
         "&lt;转义&gt; $x^2$"
     )
     assert plain_text(markdown) == "粗体 与 代码，链接文字 图注 标签 <转义> x^2"
-
-
-def test_postings_round_trip() -> None:
-    rng = random.Random(7)
-    for _ in range(500):
-        ids = sorted(rng.sample(range(200_000), rng.randint(1, 40)))
-        assert decode_postings(_deltas(ids)) == ids
-    assert _deltas([3, 40, 41]) == "3B11"
+    assert plain_text("  方法  A ") == "方法 A"
 
 
 def test_sections_carry_docsify_anchors() -> None:
@@ -56,30 +87,46 @@ def test_sections_carry_docsify_anchors() -> None:
         "# 标题\n\n导言。\n\n## 方法 A\n\n内容一。\n\n### 细节\n\n内容二。\n\n"
         "#### 太深\n\n仍属细节。\n"
     )
-    sections = split_sections(body, 1, "页面")
-    assert [(s.anchor, s.heading, s.text) for s in sections] == [
+    assert split_sections(body, 1, "页面") == [
         ("", "页面", "导言。"),
         ("方法-a", "方法 A", "内容一。"),
         ("细节", "细节", "内容二。 太深 仍属细节。"),
     ]
+    assert page_part("docs/a.md", None, body, 1, VOCABULARY)[SECTIONS] == (
+        ("方法-a", "方法 A"),
+        ("细节", "细节"),
+    )
 
 
-PAPER = """---
-type: paper
-title: Deep survival
-title_zh: 深度生存模型
-authors: [Ada Lovelace]
-year: 2021
-venue: Nature Medicine
-doi: "10.1000/x"
-category: survival
-tasks: [survival-analysis]
-modalities: [ct]
-areas: [oncology]
-added: 2026-11-22
----
+def entries(part: tuple[Any, ...]) -> dict[str, list[int] | None]:
+    """A part's entries: token → head sections, or None for a body token; every entry
+    must sit in the piece of its token's bucket."""
+    pieces = part[POSTINGS].decode().split("|")
+    assert len(pieces) == BUCKETS
+    found: dict[str, list[int] | None] = {}
+    for number, piece in enumerate(pieces):
+        for entry in piece.split():
+            token, _, sections = entry.partition("#")
+            assert bucket(token) == number, entry
+            found[token] = [int(s, 36) for s in sections.split(".")] if sections else None
+    return found
 
+
+PAPER_META = {
+    "type": "paper",
+    "title": "Deep survival",
+    "title_zh": "深度生存模型",
+    "authors": ["Ada Lovelace"],
+    "year": 2021,
+    "venue": "Nature Medicine",
+    "category": "survival",
+    "tasks": ["survival-analysis"],
+    "modalities": ["ct"],
+}
+PAPER_BODY = """
 # 深度生存模型
+
+导言：用[卷积网络](https://example.org/hidden-words)。
 
 ## 方法
 
@@ -88,54 +135,164 @@ added: 2026-11-22
 ```python
 secret_code_token = 1
 ```
+
+### 细节 `Cox`
+
+<span title="attribute-words">标签</span> &amp; 实体。
+
+#### 太深
+
+仍属细节。
 """
 
 
-def test_index_of_a_site(site: SiteBuilder) -> None:
-    root = site(
-        {
-            "docs/p/_section.yaml": "title: 论文\norder: 1\n",
-            "docs/p/a.md": PAPER,
-            "docs/p/draft.md": PAPER.replace(
-                "title_zh: 深度生存模型", "title_zh: 草稿\ndraft: true"
-            ),
-        }
+def test_page_part_of_a_paper() -> None:
+    part = page_part("docs/p/a.md", PAPER_META, PAPER_BODY, 5, VOCABULARY)
+    route, title, kind, year, tasks, modalities, category, meta = part[:8]
+    assert (route, title, kind, year, tasks, modalities, category) == (
+        "/docs/p/a",
+        "深度生存模型",
+        "paper",
+        2021,
+        ("survival-analysis",),
+        ("ct",),
+        "survival",
     )
-    index = build_index(load_site(load_settings(root), use_cache=False), "b1")
-    assert index["build"] == "b1"
-    assert index["pages"] == [
-        [
-            "/docs/p/a",
-            "深度生存模型",
-            "paper",
-            2021,
-            ["survival-analysis"],
-            ["ct"],
-            "survival",
-            "Ada Lovelace · Nature Medicine · 2021 · 生存分析 · CT",
-        ]
-    ]
-    assert [s[:3] for s in index["sections"]] == [[0, "", "深度生存模型"], [0, "方法", "方法"]]
-    head = {t: decode_postings(p) for t, p in index["head"].items()}
-    body = {t: decode_postings(p) for t, p in index["body"].items()}
-    assert head["生存"] == [0] and head["方法"] == [1]
-    assert body["卷积"] == [1] and body["lovelace"] == [0]  # paper fields: the page section
-    assert "secret" not in body  # code blocks are not prose
-    assert index["facets"] == {
-        "year": [2021],
-        "task": {"survival-analysis": "生存分析"},
-        "modality": {"ct": "CT"},
-    }
+    assert meta == "Ada Lovelace · Nature Medicine · 2021 · 生存分析 · CT"
+    # The leading `#` title is the page itself; `####` is no section.
+    assert part[SECTIONS] == (("方法", "方法"), ("细节-cox", "细节 Cox"))
+    found = entries(part)
+    assert found["生存"] == [0] and found["survival"] == [0]  # both titles head the page
+    assert found["方法"] == [1] and found["cox"] == [2]
+    assert found["卷积"] is None and found["lovelace"] is None and found["实体"] is None
+    assert found[facet_token("year", "2021")] is None
+    assert found[facet_token("task", "survival-analysis")] is None
+    for hidden in ("secret", "hidden", "example", "attribute", "span", "amp"):
+        assert hidden not in found  # code, link targets, tags and entities are not prose
+    marshal.dumps(part)  # the parse cache stores it as it is
+
+
+def test_a_page_without_front_matter_takes_its_title_from_its_heading() -> None:
+    part = page_part("docs/notes/README.md", None, "# 笔记\n\n正文。\n", 1, VOCABULARY)
+    assert part[:3] == ("/docs/notes/", "笔记", "")
+    assert part[SECTIONS] == ()
+    assert not any(t.startswith("!") for t in entries(part))  # filters are for papers
+    assert page_part("docs/x.md", None, "正文。\n", 1, VOCABULARY)[1] == "x"
+
+
+def _pages(count: int, *, edited: dict[int, str] | None = None) -> list[tuple[str, str, Any]]:
+    edited = edited or {}
+    pages = []
+    for i in range(count):
+        text = edited.get(i, f"第{i}页的正文，关于卷积网络。")
+        meta = {**PAPER_META, "title_zh": f"论文{i}", "year": 2000 + i % 3}
+        part = page_part(f"docs/p/{i:03d}.md", meta, f"## 方法\n\n{text}\n", 1, VOCABULARY)
+        pages.append((f"docs/p/{i:03d}.md", f"key-{i}-{hash(text)}", part))
+    return pages
+
+
+def _written(summary: str) -> int:
+    return int(summary.rsplit(", ", 1)[1].split()[0])
+
+
+def test_first_build_writes_the_base(tmp_path: Path) -> None:
+    state: dict[str, Any] = {}
+    pages = _pages(40)
+    summary = write_index(tmp_path, pages, VOCABULARY, "b1", state)
+    folder = tmp_path / "search"
+    manifest = json.loads((folder / "index.json").read_bytes())
+    buckets = bucket_count(40)
+    assert manifest["build"] == "b1" and manifest["buckets"] == buckets == 16
+    assert manifest["pages"] == manifest["count"] == 40 and manifest["overlay"] == ""
+    assert manifest["facets"]["year"] == [2002, 2001, 2000]
+    assert manifest["facets"]["task"] == {"survival-analysis": "生存分析"}
+    names = sorted(p.name for p in folder.iterdir())
+    blocks = [f"p-{k}.json" for k in range(-(-40 // BLOCK))]
+    assert names == sorted(["index.json", *blocks, *(f"i-{b}.txt" for b in range(buckets))])
+    assert _written(summary) == len(names)
+    # A bucket file: the base id, then one line per page with its entries of the bucket.
+    lines = (folder / f"i-{bucket('卷积') % buckets}.txt").read_text().split("\n")
+    assert lines[0] == manifest["base"] and len(lines) == 40 + 2
+    assert all("卷积" in line.split() for line in lines[1:41])
+    block = json.loads((folder / "p-1.json").read_bytes())
+    assert block["base"] == manifest["base"]
+    assert block["pages"][0] == ["/docs/p/016", "论文16", pages[16][2][7], [["方法", "方法"]]]
+    assert state["dirty"] is True
+    marshal.dumps(state)
+    # Nothing changed: nothing is written.
+    assert _written(write_index(tmp_path, pages, VOCABULARY, "b1", state)) == 0
+
+
+def test_an_edit_writes_the_overlay_and_the_manifest_only(tmp_path: Path) -> None:
+    state: dict[str, Any] = {}
+    write_index(tmp_path, _pages(40), VOCABULARY, "b1", state)
+    folder = tmp_path / "search"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    summary = write_index(
+        tmp_path, _pages(40, edited={7: "改写后提到联邦学习。"}), VOCABULARY, "b2", state
+    )
+    assert _written(summary) == 2
+    manifest = json.loads((folder / "index.json").read_bytes())
+    assert manifest["dead"] == [7] and manifest["pages"] == 40
+    overlay = (folder / manifest["overlay"]).read_text().split("\n")
+    assert overlay[0] == manifest["base"]
+    assert json.loads(overlay[1])[0] == "/docs/p/007"
+    assert "联邦" in overlay[2].replace("|", " ").split()
+    after = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert {n for n in after if after[n] != before.get(n)} == {"index.json", manifest["overlay"]}
+    # A second edit replaces the overlay; the first one is deleted.
+    edits = {7: "改写后提到联邦学习。", 9: "又一处改动。"}
+    write_index(tmp_path, _pages(40, edited=edits), VOCABULARY, "b3", state)
+    second = json.loads((folder / "index.json").read_bytes())
+    assert second["dead"] == [7, 9] and second["overlay"] != manifest["overlay"]
+    assert not (folder / manifest["overlay"]).exists()
+    # A removed page is dead too.
+    write_index(tmp_path, _pages(40, edited=edits)[1:], VOCABULARY, "b4", state)
+    assert json.loads((folder / "index.json").read_bytes())["dead"] == [0, 7, 9]
+
+
+def test_a_large_overlay_is_folded_into_a_new_base(tmp_path: Path) -> None:
+    state: dict[str, Any] = {}
+    count = OVERLAY_PAGES + 10
+    write_index(tmp_path, _pages(count), VOCABULARY, "b1", state)
+    folder = tmp_path / "search"
+    first = json.loads((folder / "index.json").read_bytes())
+    edits = {i: f"改动{i}" for i in range(OVERLAY_PAGES + 1)}
+    write_index(tmp_path, _pages(count, edited=edits), VOCABULARY, "b2", state)
+    second = json.loads((folder / "index.json").read_bytes())
+    assert second["base"] != first["base"]
+    assert second["dead"] == [] and second["overlay"] == ""
+    assert not any(p.name.startswith("o-") for p in folder.iterdir())
+
+
+def test_files_of_an_unrecorded_index_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    folder = tmp_path / "search"
+    folder.mkdir()
+    for name in ("i-999.txt", "p-77.json", "o-0123abcd.txt", "notes.txt"):
+        (folder / name).write_text("x")
+    (tmp_path / "search-index.json").write_text("{}")  # kb's previous single-file index
+    write_index(tmp_path, _pages(3), VOCABULARY, "b1", {})
+    names = {p.name for p in folder.iterdir()}
+    assert "notes.txt" in names
+    assert not names & {"i-999.txt", "p-77.json", "o-0123abcd.txt"}
+    assert not (tmp_path / "search-index.json").exists()
 
 
 def test_kb_build_writes_the_index_and_check_does_not(site: SiteBuilder, kb: KbRunner) -> None:
-    root = site({"docs/p/_section.yaml": "title: 论文\norder: 1\n", "docs/p/a.md": PAPER})
-    index = Path(root / "vendor" / "search-index.json")
+    root = site(
+        {
+            "docs/p/_section.yaml": "title: 论文\norder: 1\n",
+            "docs/p/a.md": "---\n"
+            + json.dumps({**PAPER_META, "areas": ["oncology"]})
+            + "\n---\n"
+            + PAPER_BODY,
+        }
+    )
+    manifest = root / "vendor" / "search" / "index.json"
     assert kb(root, "build", "--check")[0] in (0, 2)
-    assert not index.exists()
+    assert not manifest.exists()
     code, out, err = kb(root, "build")
-    assert code == 2, out + err  # MD507: the page lacks template sections; the index is written
-
-    data = json.loads(index.read_text(encoding="utf-8"))
-    assert data["v"] == 1 and len(data["pages"]) == 1
-    assert "kb: search index vendor/search-index.json: 1 pages, 2 sections" in err
+    assert code in (0, 2), out + err
+    data = json.loads(manifest.read_bytes())
+    assert data["v"] == 2 and data["count"] == 1
+    assert "kb: search index vendor/search: 1 pages" in err

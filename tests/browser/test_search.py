@@ -1,5 +1,6 @@
-"""Search over the prebuilt index, in Chromium: one request, Chinese bigrams, ranking,
-keyboard, facets, and no way for page content to run script through the results."""
+"""Search over the prebuilt index, in Chromium: nothing downloaded before the reader searches,
+only the fragments a query needs, Chinese bigrams, ranking, keyboard, facets, highlights,
+and no way for page content to run script through the results."""
 
 from __future__ import annotations
 
@@ -37,17 +38,35 @@ def _hrefs(site: Site) -> list[str]:
     ]
 
 
-def test_first_load_makes_one_index_request_and_no_page_crawl(site: Site) -> None:
+def _index_requests(site: Site) -> list[str]:
+    return [u.rsplit("/vendor/search/", 1)[1] for u in site.requests if "/vendor/search/" in u]
+
+
+def test_a_visitor_who_never_searches_downloads_no_index(site: Site) -> None:
     site.open(HOME)
-    site.page.wait_for_function(READY)
     site.page.wait_for_load_state("networkidle")
-    paths = [urlsplit(url).path for url in site.requests]
-    assert sum(p.endswith("/vendor/search-index.json") for p in paths) == 1
-    index_url = next(u for u in site.requests if "search-index.json" in u)
-    assert urlsplit(index_url).query == f"build={site.build}"
+    assert _index_requests(site) == []
     # docsify's search would fetch every sidebar page now; only the home page and sidebar load.
+    paths = [urlsplit(url).path for url in site.requests]
     markdown = sorted(p.rsplit("/medai/", 1)[1] for p in paths if p.endswith(".md"))
     assert markdown == ["_sidebar.md", "docs/README.md"]
+    # Focusing the box loads the manifest, and only it.
+    site.page.locator(".sidebar input[type=search]").focus()
+    site.page.wait_for_function(READY)
+    assert _index_requests(site) == [f"index.json?build={site.build}"]
+    site.assert_clean()
+
+
+def test_a_query_fetches_only_the_buckets_of_its_tokens(site: Site) -> None:
+    site.open(HOME)
+    _search(site, "池化")
+    expect(site.page.locator(".kb-search-result").first).to_be_visible()
+    fetched = _index_requests(site)
+    assert fetched[0] == f"index.json?build={site.build}"
+    buckets = [name for name in fetched if name.startswith("i-")]
+    blocks = [name for name in fetched if name.startswith("p-")]
+    assert len(buckets) == 1 and len(blocks) == 1  # one token, one page of results
+    assert len(fetched) == 3
     site.assert_clean()
 
 
@@ -55,13 +74,16 @@ def test_bigrams_find_what_substring_search_misses(site: Site) -> None:
     site.open(HOME)
     # 卷积网络 is not a substring of 卷积神经网络: docsify's built-in search finds nothing.
     _search(site, "卷积网络")
-    hrefs = _hrefs(site)
-    # The page whose title matches first, then its section whose text matches.
-    assert hrefs[:2] == [f"#{CNN}", f"#{CNN}?id=卷积层"]
-    section = site.page.locator(".kb-search-result").nth(1)
-    expect(section.locator("mark").first).to_have_text("卷积")
-    expect(section).to_contain_text("卷积神经网络（CNN）")
-    section.locator("a").click()
+    assert _hrefs(site)[0] == f"#{CNN}"  # the title holds two of its three bigrams
+    first = site.page.locator(".kb-search-result").first
+    expect(first.locator(".kb-search-title mark").first).to_have_text("卷积")
+    # A body hit links to the section that holds it, with the snippet from there.
+    _search(site, "共享权重")
+    section = first.locator("a.kb-search-section")
+    expect(section).to_contain_text("› 卷积层")
+    expect(section.locator(".kb-search-snippet")).to_contain_text("卷积神经网络（CNN）用共享权重")
+    assert _hrefs(site)[:2] == [f"#{CNN}", f"#{CNN}?id=卷积层"]
+    section.click()
     site.wait_rendered(CNN)
     heading = site.page.locator("#main h2", has_text="卷积层")
     expect(heading).to_be_in_viewport()
@@ -73,14 +95,20 @@ def test_title_hits_rank_above_body_hits(site: Site) -> None:
     _search(site, "池化")
     assert _hrefs(site)[0] == f"#{CNN}?id=池化层"  # a heading, not a passing mention
     _search(site, "研究问题")
-    hrefs = _hrefs(site)
-    assert hrefs[0] == "#/docs/papers/bello-2019-cardiac-motion?id=研究问题"
-    # Exact phrase above scattered words: 生存分析 appears as a phrase in the 池化层 text,
-    # only as 生存 + 分析 in the paper's title.
-    _search(site, "生存分析")
-    hrefs = _hrefs(site)
-    assert hrefs.index(f"#{CNN}?id=池化层") < hrefs.index("#/docs/papers/bello-2019-cardiac-motion")
+    assert _hrefs(site)[0] == "#/docs/papers/bello-2019-cardiac-motion?id=研究问题"
     site.assert_clean()
+
+
+def test_highlights_stay_on_the_words_when_nfkc_changes_lengths(site: Site) -> None:
+    site.open(HOME)
+    _search(site, "共享权重")
+    # "…" and "①" fold (NFKC) to three characters and one: marks still cover the words.
+    marks = site.page.locator(".kb-search-result").first.locator(".kb-search-section mark")
+    expect(marks.first).to_have_text("共享权重")
+    texts = site.page.evaluate(
+        "() => window.KB_SEARCH.markRanges('…①卷积…网络', '卷积网络').map(r => r.join('-'))"
+    )
+    assert texts == ["2-4", "5-7"]
 
 
 def test_paper_fields_are_searchable_and_filterable(site: Site) -> None:
@@ -101,11 +129,11 @@ def test_keyboard_navigation(site: Site) -> None:
     page = site.page
     page.keyboard.press("/")
     expect(page.locator(".sidebar input[type=search]")).to_be_focused()
-    page.keyboard.type("卷积")
+    page.keyboard.type("卷积层")
     expect(page.locator(".kb-search-result").first).to_be_visible()
     page.keyboard.press("ArrowDown")
-    page.keyboard.press("ArrowDown")
-    selected = page.locator('.kb-search-result[aria-selected="true"] a')
+    page.keyboard.press("ArrowDown")  # past the last result, back to the first
+    selected = page.locator('.kb-search-result[aria-selected="true"] a').first
     expect(selected).to_have_count(1)
     target = unquote(selected.get_attribute("href") or "")
     page.keyboard.press("Enter")
@@ -177,12 +205,13 @@ def test_crafted_route_loads_nothing_from_outside(site: Site) -> None:
     assert all(urlsplit(u).hostname == "127.0.0.1" for u in site.requests)
 
 
-def test_browser_tokens_and_postings_match_python(site: Site) -> None:
-    from kb.search import _deltas, tokenize
+def test_browser_tokens_and_buckets_match_python(site: Site) -> None:
+    from kb.searchtext import bucket, tokenize
 
     site.open(HOME)
-    samples = ["卷积神经网络", "ResNet-50 的 Dice 系数", "Ｃｏｘ模型", "癌", "ひらがな 한국어 x"]
+    samples = ["卷积神经网络", "ResNet-50 的 Dice 系数", "Ｃｏｘ模型", "癌", "ひらがな 한국어 x", "…①ﬁ"]
     browser = site.page.evaluate("xs => xs.map(x => window.KB_SEARCH.tokenize(x))", samples)
     assert browser == [tokenize(text) for text in samples]
-    ids = [0, 3, 40, 41, 5000, 5001, 1_000_000]
-    assert site.page.evaluate("p => window.KB_SEARCH.decode(p)", _deltas(ids)) == ids
+    tokens = [t for text in samples for t in tokenize(text)]
+    buckets = site.page.evaluate("ts => ts.map(t => window.KB_SEARCH.bucketOf(t, 1024))", tokens)
+    assert buckets == [bucket(t) for t in tokens]

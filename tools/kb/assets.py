@@ -73,8 +73,9 @@ ASSETS: tuple[Asset, ...] = (
 """Everything index.html needs from node_modules, and nothing else."""
 
 
-SEARCH_INDEX_FILE = "search-index.json"
-"""Written by `kb build` (kb.search), not copied from node_modules: kept here."""
+SEARCH_INDEX_DIR = "search"
+"""The search index folder, written by `kb build` (kb.search), not copied from node_modules:
+never removed as stale here."""
 
 
 def vendor_assets(
@@ -95,7 +96,7 @@ def vendor_assets(
     written = [
         rel for rel, data in sorted(files.items()) if _write_if_changed(vendor_dir, rel, data)
     ]
-    _remove_stale(vendor_dir, set(files) | {SEARCH_INDEX_FILE})
+    _remove_stale(vendor_dir, set(files))
     _write_if_changed(vendor_dir, RECORD_FILE, _record(files))
     return written
 

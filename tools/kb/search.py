@@ -1,271 +1,347 @@
-"""The prebuilt search index: one JSON file the browser loads once (assets/kb-search.js).
+"""The search index: assembled from per-page parts (kb.searchtext), fetched a piece at a time.
 
-Pages are cut into sections at `#`–`###` headings, each with its docsify 5 anchor. Text is
-tokenised the same way here and in the browser: Latin letters and digits as lower-case
-words, Chinese (and other CJK) as overlapping character bigrams, so 卷积网络 still finds
-卷积神经网络 (卷积 + 网络) with no dictionary. The index holds, per token, the sections it
-occurs in (delta-encoded), split into a title/heading field and a body field so that
-heading hits rank above body hits. Section text is not stored: the browser shows a snippet
-from the page itself, fetched only for the results on screen (assets/kb-search.js).
+The browser (assets/kb-search.js) downloads nothing until a reader focuses the search box,
+then only the manifest; a query fetches the bucket file of each of its tokens and, for the
+results on screen, the display blocks of their pages. Everything lives in `<vendor>/search/`:
 
-Format (version 1):
+    index.json       manifest: build, base id, bucket count, pages, dead pages, overlay, facets
+    i-<b>.txt        bucket b: a header line (the base id), then one line per base page with
+                     its entries for the tokens that hash to b (kb.searchtext documents them)
+    p-<k>.json       display block k: {"base": id, "pages": [[route, title, meta, sections]…]}
+                     for base pages k·BLOCK … k·BLOCK + BLOCK − 1
+    o-<hash>.txt     overlay: pages changed since the base was written, two lines each
+                     (display record, entries); the base copies of those pages are "dead"
 
-    {"v": 1, "build": "...",
-     "pages": [[route, title, kind, year, [tasks], [modalities], category, meta], ...],
-     "sections": [[page, anchor, heading], ...],
-     "head": {token: postings}, "body": {token: postings},   (postings: see _deltas)
-     "facets": {"year": [...], "task": {id: title}, "modality": {id: title}}}
+A one-page edit must not rewrite the index: every page has entries in most buckets, so
+rewriting them costs the whole index. The base is written in full only on a first build, a
+fresh output folder, or when the overlay has grown past OVERLAY_PAGES / OVERLAY_BYTES; any
+other build writes the overlay and the manifest. Writing the base joins the parts' bytes
+(each part's entries come pre-cut into kb.searchtext.BUCKETS pieces), no token is touched.
 """
 
 from __future__ import annotations
 
-import gzip
-import html
+import gc
+import hashlib
 import json
+import marshal
 import re
-import unicodedata
-from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kb.frontmatter import normalize_text, split_front_matter
-from kb.markdown import scan_markdown
-from kb.site import Site
+from kb.searchtext import (
+    BUCKETS,
+    KIND,
+    META,
+    MODALITIES,
+    POSTINGS,
+    ROUTE,
+    SECTIONS,
+    TASKS,
+    TITLE,
+    YEAR,
+    Part,
+    page_part,
+)
+from kb.vocabulary import Term
+from kb.writer import write_atomic
 
-VERSION = 1
-META_CHARS = 80
-"""Paper fields kept per page, shown when a result has no snippet yet."""
-INDEX_FILE = "search-index.json"
-"""In the vendor folder, next to the files `kb assets` copies (kb.assets.SEARCH_INDEX_FILE)."""
+VERSION = 2
+INDEX_DIR = "search"
+"""In the vendor folder, next to the files `kb assets` copies (kb.assets.SEARCH_INDEX_DIR)."""
+MANIFEST = "index.json"
+BLOCK = 16
+"""Pages per display block."""
+OVERLAY_PAGES = 64
+OVERLAY_BYTES = 512 * 1024
+_OLD_INDEX = "search-index.json"
+"""The single-file index of kb before this format: ours, deleted when a base is written."""
+_OWNED = re.compile(r"(?:index\.json|i-\d+\.txt|p-\d+\.json|o-[0-9a-f]+\.txt)")
+_SPACE_RUNS = re.compile(rb"(?<=[ \n]) +| +(?=\n)")
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"  # Han, kana, Hangul
-_TOKEN = re.compile(rf"[a-z0-9]+|[{_CJK}]+")
-_CJK_RUN = re.compile(rf"[{_CJK}]+")
-_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,}).*$", re.M)
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_REF_LINK = re.compile(r"\[([^\]]*)\]\[[^\]]*\]")
-_REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+.*$", re.M)
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>|<!--.*?-->", re.S)
-_INLINE_MARKS = re.compile(r"[*~`]+")
-_BLOCK_MARKS = re.compile(r"[>|#]+|^\s*[-+]\s+|^\s*\d+\.\s+", re.M)
-_FENCED = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\1[ \t]*$", re.M | re.S)
-_SPACES = re.compile(r"\s+")
+Page = tuple[str, str, Part]
+"""(file, content key, part) of one content page."""
 
 
-def tokenize(text: str) -> list[str]:
-    """Words and CJK bigrams, in order; the browser's `tokenize` does the same."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    tokens: list[str] = []
-    for match in _TOKEN.finditer(text):
-        part = match.group()
-        if _CJK_RUN.fullmatch(part):
-            if len(part) == 1:
-                tokens.append(part)
-            else:
-                tokens.extend(part[i : i + 2] for i in range(len(part) - 1))
+def bucket_count(pages: int) -> int:
+    """Buckets for a site: about 4 pages a bucket (a bucket file holds ~250 entries per
+    100 pages), a power of two from 16 to kb.searchtext.BUCKETS."""
+    count = 16
+    while count < BUCKETS and count * 4 < pages:
+        count *= 2
+    return count
+
+
+def write_index(
+    out_dir: Any,
+    pages: Any = None,
+    vocabulary: Mapping[str, Mapping[str, Term]] | None = None,
+    build: str | None = None,
+    state: dict[str, Any] | None = None,
+) -> str:
+    """Write the index into `out_dir/search/`; returns the one-line summary for the CLI.
+
+    `pages` holds (file, content key, part) for every content page in file order. `state`
+    is kept by the caller between runs (builtin values only): this function reads and
+    updates it in place, and sets ``state["dirty"] = True`` whenever it changed it, so the
+    caller saves it then. Only files that changed are written (atomically); files of ours
+    that the index no longer uses are deleted, nothing else in `out_dir` is touched.
+
+    Compatibility: ``write_index(site, out_dir=None, build=None)`` (the call sites before
+    the pipeline hands over parts) reads the pages itself; it goes once they are switched.
+    """
+    if hasattr(out_dir, "settings"):  # the old call: (site, out_dir=None, build=None)
+        return _write_site(out_dir, pages, build if build is not None else vocabulary)  # type: ignore[arg-type]
+    assert pages is not None and vocabulary is not None
+    state = {} if state is None else state
+    return _Writer(Path(out_dir), pages, vocabulary, build or "", state).run()
+
+
+class _Writer:
+    def __init__(
+        self,
+        out_dir: Path,
+        pages: Sequence[Page],
+        vocabulary: Mapping[str, Mapping[str, Term]],
+        build: str,
+        state: dict[str, Any],
+    ) -> None:
+        self.folder = out_dir / INDEX_DIR
+        self.pages = pages
+        self.vocabulary = vocabulary
+        self.build = build
+        self.state = state
+        self.slot = str(out_dir.resolve())
+        self.written = 0
+        self.live: set[str] = set()
+
+    def run(self) -> str:
+        memo = self._memo()
+        plan = self._plan_overlay(memo) if memo else None
+        if memo is None or plan is None:
+            memo = self._write_base()
+            overlay: list[int] = []
+            dead: list[int] = []
         else:
-            tokens.append(part)
-    return tokens
+            overlay, dead = plan
+            self.live.update(n for n in memo["owned"] if not n.startswith("o-"))
+        name = self._write_overlay(memo, overlay)
+        manifest = {
+            "v": VERSION,
+            "build": self.build,
+            "base": memo["base"],
+            "buckets": memo["buckets"],
+            "pages": len(memo["files"]),
+            "block": BLOCK,
+            "count": len(self.pages),
+            "dead": dead,
+            "overlay": name,
+            "facets": self._facets(),
+        }
+        self._put(MANIFEST, _json(manifest), memo)
+        self._remove_stale(memo, fresh=not plan)
+        self._save(memo)
+        return (
+            f"kb: search index {self.folder.parent.name}/{INDEX_DIR}: {len(self.pages)} pages, "
+            f"{memo['buckets']} buckets, {len(overlay)} page(s) in the overlay, "
+            f"{self.written} file(s) written"
+        )
+
+    # ---------- state ----------
+
+    def _memo(self) -> dict[str, Any] | None:
+        """What the last run wrote into this folder, if the folder still holds it."""
+        memo = self.state.get("search", {}).get(self.slot)
+        if not memo or memo.get("v") != VERSION:
+            return None
+        try:
+            on_disk = json.loads((self.folder / MANIFEST).read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(on_disk, dict) or on_disk.get("base") != memo["base"]:
+            return None
+        wanted = bucket_count(len(self.pages))
+        if not wanted // 2 <= memo["buckets"] <= wanted * 2:
+            return None  # the site grew or shrank a lot: a new base with fitting buckets
+        return memo
+
+    def _save(self, memo: dict[str, Any]) -> None:
+        slots = self.state.setdefault("search", {})
+        slots.pop(self.slot, None)
+        slots[self.slot] = memo
+        while len(slots) > 4:  # kb publish writes to fresh folders: keep the recent ones
+            slots.pop(next(iter(slots)))
+        self.state["dirty"] = True
+
+    # ---------- the base ----------
+
+    def _write_base(self) -> dict[str, Any]:
+        pages = self.pages
+        count = bucket_count(len(pages))
+        digest = hashlib.blake2b(f"{VERSION} {count}".encode(), digest_size=8)
+        for file, key, _ in pages:
+            digest.update(f"{file}\0{key}\n".encode())
+        base = digest.hexdigest()
+        (self.folder.parent / _OLD_INDEX).unlink(missing_ok=True)
+        memo: dict[str, Any] = {
+            "v": VERSION,
+            "base": base,
+            "buckets": count,
+            "files": [file for file, _, _ in pages],
+            "keys": [key for _, key, _ in pages],
+            "owned": dict(self.state.get("search", {}).get(self.slot, {}).get("owned", {})),
+        }
+        header = base.encode() + b"\n"
+        # Millions of small objects, none cyclic: the collector would only rescan them.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            rows = [part[POSTINGS].split(b"|") for _, _, part in pages]
+            columns = list(zip(*rows, strict=True)) if rows else [()] * BUCKETS
+            del rows
+        finally:
+            if collecting:
+                gc.enable()
+        fold = BUCKETS // count
+        for number in range(count):
+            if fold == 1:
+                lines = columns[number]
+            else:  # a bucket of a small site gathers every count-th piece
+                lines = map(b" ".join, zip(*columns[number::count], strict=True))
+            data = header + b"\n".join(lines) + b"\n"
+            if fold > 1:
+                data = _SPACE_RUNS.sub(b"", data)
+            self._put(f"i-{number}.txt", data, memo)
+        for start in range(0, len(pages), BLOCK):
+            records = b",".join(_display(part) for _, _, part in pages[start : start + BLOCK])
+            data = b'{"base":"' + base.encode() + b'","pages":[' + records + b"]}"
+            self._put(f"p-{start // BLOCK}.json", data, memo)
+        return memo
+
+    # ---------- the overlay ----------
+
+    def _plan_overlay(self, memo: dict[str, Any]) -> tuple[list[int], list[int]] | None:
+        """(positions in `pages` of the overlay, dead base pages), or None when it is time
+        to write a new base."""
+        files: list[str] = memo["files"]
+        base = dict(zip(files, enumerate(memo["keys"]), strict=True))
+        overlay: list[int] = []
+        dead: list[int] = []
+        size = 0
+        for position, (file, key, part) in enumerate(self.pages):
+            known = base.pop(file, None)
+            if known is not None and known[1] == key:
+                continue
+            if known is not None:
+                dead.append(known[0])
+            overlay.append(position)
+            size += len(part[POSTINGS])
+            if len(overlay) > OVERLAY_PAGES or size > OVERLAY_BYTES:
+                return None
+        dead.extend(number for number, _ in base.values())  # removed pages
+        if len(dead) > OVERLAY_PAGES:
+            return None
+        return overlay, sorted(dead)
+
+    def _write_overlay(self, memo: dict[str, Any], overlay: list[int]) -> str:
+        if not overlay:
+            return ""
+        lines = []
+        for position in overlay:
+            part = self.pages[position][2]
+            lines.append(_display(part))
+            lines.append(part[POSTINGS])
+        data = memo["base"].encode() + b"\n" + b"\n".join(lines) + b"\n"
+        name = f"o-{hashlib.blake2b(data, digest_size=8).hexdigest()}.txt"
+        self._put(name, data, memo)
+        return name
+
+    # ---------- facets, files ----------
+
+    def _facets(self) -> dict[str, Any]:
+        tasks = self.vocabulary.get("tasks", {})
+        modalities = self.vocabulary.get("modalities", {})
+        years: set[int] = set()
+        used_tasks: dict[str, str] = {}
+        used_modalities: dict[str, str] = {}
+        for _, _, part in self.pages:
+            if part[KIND] != "paper":
+                continue
+            if part[YEAR]:
+                years.add(part[YEAR])
+            used_tasks.update({t: tasks[t].title for t in part[TASKS] if t in tasks})
+            used_modalities.update(
+                {m: modalities[m].title for m in part[MODALITIES] if m in modalities}
+            )
+        return {
+            "year": sorted(years, reverse=True),
+            "task": dict(sorted(used_tasks.items(), key=lambda kv: kv[1])),
+            "modality": dict(sorted(used_modalities.items(), key=lambda kv: kv[1])),
+        }
+
+    def _put(self, name: str, data: bytes, memo: dict[str, Any]) -> None:
+        """Write one file of ours unless it already holds `data`."""
+        digest = hashlib.blake2b(data, digest_size=12).hexdigest()
+        owned: dict[str, str] = memo["owned"]
+        path = self.folder / name
+        self.live.add(name)
+        if owned.get(name) == digest and path.is_file():
+            return
+        try:
+            same = path.read_bytes() == data
+        except OSError:
+            same = False
+        if not same:
+            write_atomic(path, data)
+            self.written += 1
+        owned[name] = digest
+
+    def _remove_stale(self, memo: dict[str, Any], fresh: bool) -> None:
+        """Delete the files of ours this run did not write or keep: those the state
+        records, and after a new base also any file in the folder named like ours (left
+        by a run whose state is lost)."""
+        owned: dict[str, str] = memo["owned"]
+        stale = set(owned) - self.live
+        if fresh and self.folder.is_dir():
+            stale |= {p.name for p in self.folder.iterdir() if _OWNED.fullmatch(p.name)}
+        for name in sorted(stale - self.live):
+            (self.folder / name).unlink(missing_ok=True)
+            owned.pop(name, None)
 
 
-def plain_text(markdown: str) -> str:
-    """Readable text of a markdown fragment: syntax, tags and link targets removed."""
-    text = _FENCE_LINE.sub(" ", markdown)
-    text = _REF_DEF.sub(" ", text)
-    text = _IMAGE.sub(r"\1", text)
-    text = _LINK.sub(r"\1", text)
-    text = _REF_LINK.sub(r"\1", text)
-    text = _TAG.sub(" ", text)
-    text = _INLINE_MARKS.sub("", _BLOCK_MARKS.sub(" ", text))
-    text = html.unescape(text.replace("$$", " ").replace("$", ""))
-    return _SPACES.sub(" ", text).strip()
+def _display(part: Part) -> bytes:
+    """A page's display record: [route, title, meta, [[anchor, heading], …]]."""
+    record = [part[ROUTE], part[TITLE], part[META], [list(s) for s in part[SECTIONS]]]
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-@dataclass
-class Section:
-    anchor: str
-    heading: str
-    text: str
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def split_sections(body: str, body_line: int, title: str) -> list[Section]:
-    """The page cut at `#`–`###` headings. The first section (anchor "") is the page itself:
-    its `#` title and the text before the first sub-heading."""
-    # Code blocks are not prose: blanked, newlines kept so heading lines still match.
-    body = _FENCED.sub(lambda m: "\n" * m.group().count("\n"), body)
-    lines = body.split("\n")
-    page = Section("", title, "")
-    sections = [page]
-    current, start = page, 0
-    for heading in scan_markdown(body, body_line).headings:
-        if heading.level > 3:
-            continue
-        index = heading.line - body_line
-        current.text = _join(current.text, plain_text("\n".join(lines[start:index])))
-        start = index + 1
-        if heading.level == 1 and current is page and not page.text:
-            continue  # the page's own title
-        current = Section(heading.slug, plain_text(heading.text), "")
-        sections.append(current)
-    current.text = _join(current.text, plain_text("\n".join(lines[start:])))
-    return sections
+# ---------- the call sites before the pipeline hands over parts ----------
 
 
-def _join(a: str, b: str) -> str:
-    return f"{a} {b}".strip()
+def _write_site(site: Any, out_dir: Path | None, build: str | None) -> str:
+    from kb.frontmatter import normalize_text, split_front_matter  # noqa: PLC0415
 
-
-def build_index(site: Site, build: str = "") -> dict[str, Any]:
-    vocabulary = site.vocabulary
-    tasks = vocabulary.get("tasks", {})
-    modalities = vocabulary.get("modalities", {})
-    pages: list[list[Any]] = []
-    sections: list[list[Any]] = []
-    head: dict[str, list[int]] = defaultdict(list)
-    body: dict[str, list[int]] = defaultdict(list)
-    years: set[int] = set()
-    used_tasks: dict[str, str] = {}
-    used_modalities: dict[str, str] = {}
+    settings = site.settings
+    out_dir = out_dir or settings.path(settings.vendor_dir)
+    pages: list[Page] = []
     for info in site.content_pages():
-        meta = info.meta or {}
-        raw = site.settings.path(info.file).read_bytes()
+        raw = settings.path(info.file).read_bytes()
         try:
             front, _ = split_front_matter(normalize_text(raw), info.file)
         except UnicodeDecodeError:
             continue
-        title = str(meta.get("title_zh") or meta.get("title") or "")
-        if not title:
-            first = next((h for h in scan_markdown(front.body).headings if h.level == 1), None)
-            title = plain_text(first.text) if first else Path(info.file).stem
-        kind = str(meta.get("type", ""))
-        year = meta.get("year") if isinstance(meta.get("year"), int) else 0
-        page_tasks = [t for t in meta.get("tasks") or [] if isinstance(t, str)]
-        page_mods = [m for m in meta.get("modalities") or [] if isinstance(m, str)]
-        if kind == "paper":
-            if year:
-                years.add(year)
-            used_tasks.update({t: tasks[t].title for t in page_tasks if t in tasks})
-            used_modalities.update({m: modalities[m].title for m in page_mods if m in modalities})
-        described = _meta_text(meta, tasks, modalities)
-        page_index = len(pages)
-        pages.append(
-            [
-                _route(info.file),
-                title,
-                kind,
-                year,
-                page_tasks,
-                page_mods,
-                str(meta.get("category", "")),
-                described[:META_CHARS],
-            ]
-        )
-        for number, section in enumerate(split_sections(front.body, front.body_line, title)):
-            sid = len(sections)
-            heading = section.heading if section.anchor else title
-            sections.append([page_index, section.anchor, heading])
-            head_tokens = set(tokenize(heading))
-            if number == 0:
-                head_tokens |= set(tokenize(title)) | set(tokenize(str(meta.get("title", ""))))
-            body_tokens = set(tokenize(section.text))
-            if number == 0:
-                body_tokens |= set(tokenize(described))
-            for token in head_tokens:
-                head[token].append(sid)
-            for token in body_tokens - head_tokens:
-                body[token].append(sid)
-    return {
-        "v": VERSION,
-        "build": build,
-        "pages": pages,
-        "sections": sections,
-        "head": {t: _deltas(ids) for t, ids in sorted(head.items())},
-        "body": {t: _deltas(ids) for t, ids in sorted(body.items())},
-        "facets": {
-            "year": sorted(years, reverse=True),
-            "task": dict(sorted(used_tasks.items(), key=lambda kv: kv[1])),
-            "modality": dict(sorted(used_modalities.items(), key=lambda kv: kv[1])),
-        },
-    }
-
-
-def _meta_text(meta: dict[str, Any], tasks: Any, modalities: Any) -> str:
-    """Paper fields a reader may search for: authors, venue, year, task and modality names."""
-    parts: list[str] = []
-    authors = meta.get("authors")
-    if isinstance(authors, list):
-        parts.append(", ".join(str(a) for a in authors))
-    for key in ("venue", "year", "description"):
-        if meta.get(key):
-            parts.append(str(meta[key]))
-    for key, vocab in (("tasks", tasks), ("modalities", modalities)):
-        for value in meta.get(key) or []:
-            parts.append(vocab[value].title if value in vocab else str(value))
-    return " · ".join(parts)
-
-
-def _route(file: str) -> str:
-    """docsify route of a page: `docs/papers/x.md` → `/docs/papers/x`."""
-    path = file[:-3] if file.endswith(".md") else file
-    if path.endswith("/README"):
-        path = path[: -len("README")]
-    return "/" + path
-
-
-_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
-
-
-def _deltas(ids: list[int]) -> str:
-    """Section ids as gaps, each a little-endian base-32 varint: 32 digits end a number,
-    32 more carry. `[3, 40, 41]` → `"3B11"`; about 1 character per posting."""
-    out: list[str] = []
-    last = 0
-    for value in ids:
-        gap, last = value - last, value
-        while gap >= 32:
-            out.append(_DIGITS[32 + (gap & 31)])
-            gap >>= 5
-        out.append(_DIGITS[gap])
-    return "".join(out)
-
-
-def decode_postings(text: str) -> list[int]:
-    """Inverse of `_deltas` (the browser has the same function)."""
-    ids: list[int] = []
-    value = shift = last = 0
-    for char in text:
-        digit = _DIGITS.index(char)
-        if digit >= 32:
-            value |= (digit - 32) << shift
-            shift += 5
-        else:
-            last += value | (digit << shift)
-            ids.append(last)
-            value = shift = 0
-    return ids
-
-
-def encode_index(index: dict[str, Any]) -> bytes:
-    return json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def write_index(site: Site, out_dir: Path | None = None, build: str | None = None) -> str:
-    """Write the index (default: `<vendor_dir>/search-index.json`, tagged with the site's
-    build hash); returns a one-line summary for the CLI."""
-    settings = site.settings
-    out_dir = out_dir or settings.path(settings.vendor_dir)
-    index = build_index(site, site.build_hash() if build is None else build)
-    data = encode_index(index)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / INDEX_FILE
-    if not path.is_file() or path.read_bytes() != data:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    rel = path.relative_to(settings.root).as_posix() if path.is_relative_to(settings.root) else path
-    return (
-        f"kb: search index {rel}: {len(index['pages'])} pages, {len(index['sections'])} "
-        f"sections, {len(data) / 1024:.0f} KB ({len(gzip.compress(data, 6)) / 1024:.0f} KB gzip)"
+        part = page_part(info.file, info.meta, front.body, front.body_line, site.vocabulary)
+        key = hashlib.blake2b(marshal.dumps(part), digest_size=16).hexdigest()
+        pages.append((info.file, key, part))
+    state = _SHIM_STATE
+    return write_index(
+        out_dir, pages, site.vocabulary, site.build_hash() if build is None else build, state
     )
+
+
+_SHIM_STATE: dict[str, Any] = {}
