@@ -32,7 +32,7 @@ from playwright.sync_api import (
 
 from kb.assets import AssetError, vendor_assets
 from kb.config import Settings
-from kb.search import write_index
+from kb.pipeline import write_search_index as write_index
 from kb.site import load_site
 
 REPO = Path(__file__).resolve().parents[2]

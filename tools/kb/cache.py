@@ -21,6 +21,10 @@ _GATE_FORMAT = "kb-gate-1"
 """HTML-gate verdicts do not depend on kb's Python code: kept apart from the salted parts."""
 _SHARD_NAME = "pages-{:x}.marshal"
 _SHARDS = 16
+_PART_NAME = "search-{:02x}.marshal"
+_PART_SHARDS = 64
+"""Search parts are large (a page's distinct tokens) and only changed pages' are read on a
+warm run: many small shards, each loaded on first use."""
 _CACHE_FORMAT = f"kb-cache-{__version__}-4"
 
 
@@ -43,6 +47,8 @@ class PageCache:
     """HTML-gate verdicts: render key → (files read and their hashes, encoded findings)."""
     raw_stats: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)
     """file → (size, mtime_ns, ctime_ns, inode, digest of its bytes), for the gate's keys."""
+    live: set[str] = field(default_factory=set)
+    """Content keys of this run's pages."""
     used: set[str] = field(default_factory=set)
     """Keys of `generated` and `rendered` this run looked up or stored."""
     judged: bool = False
@@ -51,18 +57,58 @@ class PageCache:
     """Whether the small state part (stats, links, generated) needs writing."""
     dirty_shards: set[int] = field(default_factory=set)
     """Entry shards that changed; only those files are rewritten."""
+    parts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Search parts by shard number, then content key; a shard is read on first use."""
+    dirty_part_shards: set[int] = field(default_factory=set)
+    extras: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Stages' own state by name (the search index's), see `extra`."""
+    folder: Path | None = None
+    """Where the cache lives; None when nothing is read or written (--no-cache)."""
     persist: bool = True
 
     def add(self, key: str, encoded: EncodedPage) -> None:
         self.entries[key] = encoded
         self.dirty_shards.add(_shard(key))
 
+    def add_part(self, key: str, part: Any) -> None:
+        number = _part_shard(key)
+        self.parts_in(number)[key] = part
+        self.dirty_part_shards.add(number)
+
+    def part(self, key: str) -> Any:
+        """The search part stored for a content key, or None (the caller recomputes it)."""
+        return self.parts_in(_part_shard(key)).get(key)
+
+    def extra(self, name: str) -> dict[str, Any]:
+        """A stage's own state between runs (`name`.marshal, builtin values only), read on
+        first use; the stage sets ``state["dirty"] = True`` when it must be saved."""
+        state = self.extras.get(name)
+        if state is None:
+            data = None
+            if self.folder is not None:
+                data = _read_part(self.folder / f"{name}.marshal", self.salt)
+            state = self.extras[name] = dict(data[2]) if data and isinstance(data[2], dict) else {}
+        return state
+
+    def parts_in(self, number: int) -> dict[str, Any]:
+        """One shard of search parts, read from disk on first use."""
+        shard = self.parts.get(number)
+        if shard is None:
+            shard = self.parts[number] = {}
+            if self.folder is not None:
+                data = _read_part(self.folder / _PART_NAME.format(number), self.salt)
+                shard.update(data[2] if data is not None else {})
+        return shard
+
 
 def forget_removed(cache: PageCache, keys: dict[str, str]) -> None:
     """Drop entries of files that are gone or changed, so the cache does not grow forever."""
     live = set(keys.values())
+    cache.live = live
     if len(cache.entries) != len(live) or len(cache.stats) != len(keys):
-        cache.dirty_shards.update(_shard(k) for k in cache.entries if k not in live)
+        gone = [k for k in cache.entries if k not in live]
+        cache.dirty_shards.update(_shard(k) for k in gone)
+        cache.dirty_part_shards.update(_part_shard(k) for k in gone)
         cache.entries = {k: v for k, v in cache.entries.items() if k in live}
         cache.stats = {f: s for f, s in cache.stats.items() if f in keys}
         cache.links = {k: v for k, v in cache.links.items() if k in live}
@@ -90,6 +136,10 @@ def _shard(key: str) -> int:
     return int(key[0], 16) % _SHARDS
 
 
+def _part_shard(key: str) -> int:
+    return int(key[:2], 16) % _PART_SHARDS
+
+
 def _cache_dir(settings: Settings) -> Path:
     return settings.path(settings.cache_dir)
 
@@ -114,14 +164,14 @@ def read_cache(settings: Settings, salt: str) -> PageCache:
     state = _read_part(folder / _STATE_NAME, salt)
     rendered, raw_stats = _read_gate_part(folder / _GATE_NAME)
     if state is None or len(state) != 5:
-        return PageCache(salt, rendered=rendered, raw_stats=raw_stats)
+        return PageCache(salt, rendered=rendered, raw_stats=raw_stats, folder=folder)
     _, _, stats, links, generated = state
     entries: dict[str, EncodedPage] = {}
     for shard in range(_SHARDS):
         part = _read_part(folder / _SHARD_NAME.format(shard), salt)
         if part is not None:
             entries.update(part[2])
-    return PageCache(salt, entries, {}, stats, links, generated, rendered, raw_stats)
+    return PageCache(salt, entries, {}, stats, links, generated, rendered, raw_stats, folder=folder)
 
 
 def _read_gate_part(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -141,7 +191,10 @@ def save_cache(settings: Settings, cache: PageCache | None) -> None:
     generated, rendered = _live(cache)
     if len(generated) < len(cache.generated) or len(rendered) < len(cache.rendered):
         cache.dirty = True  # forget memoised output and verdicts of older states
-    if not cache.persist or not (cache.dirty or cache.dirty_shards):
+    extras = {name: state for name, state in cache.extras.items() if state.pop("dirty", False)}
+    if not cache.persist or not (
+        cache.dirty or cache.dirty_shards or cache.dirty_part_shards or extras
+    ):
         return
     folder = _cache_dir(settings)
     state = (_CACHE_FORMAT, cache.salt, cache.stats, cache.links, generated)
@@ -155,12 +208,18 @@ def save_cache(settings: Settings, cache: PageCache | None) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for number, entries in shards.items():
             _write_part(folder / _SHARD_NAME.format(number), (_CACHE_FORMAT, cache.salt, entries))
+        for number in cache.dirty_part_shards:
+            parts = {k: v for k, v in cache.parts_in(number).items() if k in cache.live}
+            _write_part(folder / _PART_NAME.format(number), (_CACHE_FORMAT, cache.salt, parts))
+        for name, extra in extras.items():
+            _write_part(folder / f"{name}.marshal", (_CACHE_FORMAT, cache.salt, extra))
         _write_part(folder / _STATE_NAME, state)
         _write_part(folder / _GATE_NAME, gate)
     except OSError:
         return
     cache.dirty = False
     cache.dirty_shards.clear()
+    cache.dirty_part_shards.clear()
 
 
 def _live(cache: PageCache) -> tuple[dict[str, Any], dict[str, Any]]:

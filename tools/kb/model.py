@@ -40,6 +40,9 @@ class ParsedPage(NamedTuple):
     regions: tuple[Region, ...]
     diagnostics: tuple[Diagnostic, ...]
     """Findings that depend on this page alone."""
+    search: Any = None
+    """What the search index needs of the page (`kb.searchtext.page_part`); None for pages
+    that are not content (special pages, unreadable files). Cached apart from the page."""
 
     @property
     def page_type(self) -> str:

@@ -7,6 +7,7 @@ import marshal
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from kb.cache import PageCache, forget_removed
 from kb.collect import Signature
@@ -46,7 +47,7 @@ def parse_pages(
     job = _Job(root, bytes.fromhex(cache.salt), ctx, frozenset(cache.entries))
     parsed = 0
     signatures = dict(misses)
-    for file, key, encoded in _run(job, [file for file, _ in misses], settings.jobs):
+    for file, key, encoded, part in _run(job, [file for file, _ in misses], settings.jobs):
         keys[file] = key
         cache.stats[file] = (*signatures[file], key)
         cache.dirty = True
@@ -55,6 +56,8 @@ def parse_pages(
         else:
             parsed += 1
             cache.add(key, encoded)
+            if part is not None:
+                cache.add_part(key, part)
             by_file[file] = encoded
     forget_removed(cache, keys)
     stats = {
@@ -77,7 +80,8 @@ class _Job:
     """Content keys already cached: those pages are hashed but not parsed."""
 
 
-_Result = tuple[str, str, EncodedPage | None]
+_Result = tuple[str, str, EncodedPage | None, Any]
+"""(file, content key, encoded page or None when cached, search part)."""
 
 
 def _run(job: _Job, files: list[str], jobs: int) -> list[_Result]:
@@ -110,12 +114,12 @@ def _process(job: _Job, files: list[str]) -> list[_Result]:
         digest.update(raw)
         key = digest.hexdigest()
         if key in job.known:
-            results.append((file, key, None))
+            results.append((file, key, None, None))
         else:
             from kb.parser import parse_page  # noqa: PLC0415 - warm runs parse nothing
 
             page = parse_page(file, raw, job.ctx, special=is_special(file))
-            results.append((file, key, encode_page(page)))
+            results.append((file, key, encode_page(page), page.search))
     return results
 
 

@@ -13,6 +13,7 @@ from kb.markdown import scan_markdown
 from kb.model import ParseContext, ParsedPage
 from kb.render.regions import find_regions, stray_markers
 from kb.schema import validate_front_matter
+from kb.searchtext import page_part
 from kb.yamlio import YamlPath
 
 
@@ -28,12 +29,12 @@ def parse_page(file: str, raw: bytes, ctx: ParseContext, *, special: bool = Fals
             f"page is larger than {limit // 1024} KB, so kb does not read it",
             hint="split it into several pages (or raise [tool.kb] max_page_kb)",
         )
-        return ParsedPage(file, None, {}, (), (), (), (too_big,))
+        return ParsedPage(file, None, {}, (), (), (), (too_big,), _unread(file, ctx, special))
     try:
         text = normalize_text(raw)
     except UnicodeDecodeError as exc:
         found = make("MD506", file, 0, f"not valid UTF-8 (byte {exc.start})")
-        return ParsedPage(file, None, {}, (), (), (), (found,))
+        return ParsedPage(file, None, {}, (), (), (), (found,), _unread(file, ctx, special))
     front, found = split_front_matter(text, file)
     meta: dict[str, Any] | None = None
     lines: dict[YamlPath, int] = {}
@@ -68,4 +69,10 @@ def parse_page(file: str, raw: bytes, ctx: ParseContext, *, special: bool = Fals
                 "alone on their lines",
             )
         )
-    return ParsedPage(file, meta, lines, scan.headings, scan.links, regions, tuple(found))
+    part = None if special else page_part(file, meta, front.body, front.body_line, ctx.vocabulary)
+    return ParsedPage(file, meta, lines, scan.headings, scan.links, regions, tuple(found), part)
+
+
+def _unread(file: str, ctx: ParseContext, special: bool) -> Any:
+    """The search part of a page kb cannot read: found by its file name only."""
+    return None if special else page_part(file, None, "", 1, ctx.vocabulary)

@@ -16,6 +16,7 @@ import enum
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from kb.cache import save_cache
 from kb.checks.data import check_data_files
@@ -91,11 +92,28 @@ def build(
     return BuildResult(site, found, written, "".join(index), stats, clock() - started)
 
 
-def write_search_index(site: Site) -> str:
-    """Write the site's search index into the vendor folder; returns the summary line."""
-    from kb.search import write_index  # noqa: PLC0415 - only builds write the index
+def write_search_index(site: Site, out_dir: Path | None = None, build: str | None = None) -> str:
+    """Write the site's search index (default: into the vendor folder, tagged with the build
+    hash) from the pages' cached parts; returns the summary line."""
+    from kb.search import facets, write_index  # noqa: PLC0415 - only builds write the index
 
-    return write_index(site, build=site.build_hash())
+    settings = site.settings
+    pages = [(info.file, site.key(info.file)) for info in site.content_pages()]
+    filters = site.memo(
+        "search-facets",
+        lambda: facets(
+            [i.meta for i in site.content_pages() if i.page_type == "paper" and i.meta],
+            site.vocabulary,
+        ),
+    )
+    return write_index(
+        out_dir or settings.path(settings.vendor_dir),
+        pages,
+        site.search_part,
+        filters,
+        site.build_hash() if build is None else build,
+        site.cache.extra("search") if site.cache is not None else {},
+    )
 
 
 def run_checks(

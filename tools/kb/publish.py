@@ -16,6 +16,7 @@ from kb.assets import vendor_assets
 from kb.checks.files import check_files
 from kb.config import Settings
 from kb.diagnostics import Severity
+from kb.pipeline import write_search_index
 from kb.policy import SANDBOX_CSP, render_csp
 from kb.runtime import find_node_modules
 from kb.site import Site
@@ -70,9 +71,7 @@ def _write(site: Site, staging: Path, site_info: dict[str, str]) -> int:
     vendored = vendor_assets(
         find_node_modules(settings), staging / settings.vendor_dir, site_info, settings.iframe_hosts
     )
-    from kb.search import write_index  # noqa: PLC0415 - search is only needed here
-
-    write_index(site, staging / settings.vendor_dir, site_info.get("build", ""))
+    write_search_index(site, staging / settings.vendor_dir, site_info.get("build", ""))
     (staging / ".nojekyll").write_bytes(b"")  # GitHub Pages: publish the _-files too
     (staging / "_headers").write_text(_headers(settings), encoding="utf-8")
     (staging / MARKER).write_text("written by kb publish; replaced on the next run\n")

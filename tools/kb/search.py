@@ -24,25 +24,19 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import marshal
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from kb.searchtext import (
     BUCKETS,
-    KIND,
     META,
-    MODALITIES,
     POSTINGS,
     ROUTE,
     SECTIONS,
-    TASKS,
     TITLE,
-    YEAR,
     Part,
-    page_part,
 )
 from kb.vocabulary import Term
 from kb.writer import write_atomic
@@ -74,42 +68,69 @@ def bucket_count(pages: int) -> int:
 
 
 def write_index(
-    out_dir: Any,
-    pages: Any = None,
-    vocabulary: Mapping[str, Mapping[str, Term]] | None = None,
-    build: str | None = None,
-    state: dict[str, Any] | None = None,
+    out_dir: Path,
+    pages: Sequence[tuple[str, str]],
+    part: Callable[[str], Part],
+    facets: dict[str, Any],
+    build: str,
+    state: dict[str, Any],
 ) -> str:
     """Write the index into `out_dir/search/`; returns the one-line summary for the CLI.
 
-    `pages` holds (file, content key, part) for every content page in file order. `state`
-    is kept by the caller between runs (builtin values only): this function reads and
-    updates it in place, and sets ``state["dirty"] = True`` whenever it changed it, so the
-    caller saves it then. Only files that changed are written (atomically); files of ours
-    that the index no longer uses are deleted, nothing else in `out_dir` is touched.
-
-    Compatibility: ``write_index(site, out_dir=None, build=None)`` (the call sites before
-    the pipeline hands over parts) reads the pages itself; it goes once they are switched.
+    `pages` holds (file, content key) for every content page in file order; `part(file)`
+    gives a page's part (kb.searchtext.page_part) and is asked only for the pages the index
+    must (re)write: all of them for a new base, the changed ones for an overlay. `facets`
+    are the filter values (`facets()`). `state` is kept by the caller between runs (builtin
+    values only): this function reads and updates it in place, and sets
+    ``state["dirty"] = True`` whenever it changed it, so the caller saves it then. Only
+    files that changed are written (atomically); files of ours that the index no longer
+    uses are deleted, nothing else in `out_dir` is touched.
     """
-    if hasattr(out_dir, "settings"):  # the old call: (site, out_dir=None, build=None)
-        return _write_site(out_dir, pages, build if build is not None else vocabulary)  # type: ignore[arg-type]
-    assert pages is not None and vocabulary is not None
-    state = {} if state is None else state
-    return _Writer(Path(out_dir), pages, vocabulary, build or "", state).run()
+    return _Writer(Path(out_dir), pages, part, facets, build, state).run()
+
+
+def facets(
+    papers: Iterable[Mapping[str, Any]], vocabulary: Mapping[str, Mapping[str, Term]]
+) -> dict[str, Any]:
+    """The search filters: years, and task and modality names, of the papers' metadata."""
+    tasks = vocabulary.get("tasks", {})
+    modalities = vocabulary.get("modalities", {})
+    years: set[int] = set()
+    used_tasks: dict[str, str] = {}
+    used_modalities: dict[str, str] = {}
+    for meta in papers:
+        year = meta.get("year")
+        if type(year) is int and year:
+            years.add(year)
+        used_tasks.update({t: tasks[t].title for t in _names(meta.get("tasks")) if t in tasks})
+        used_modalities.update(
+            {m: modalities[m].title for m in _names(meta.get("modalities")) if m in modalities}
+        )
+    return {
+        "year": sorted(years, reverse=True),
+        "task": dict(sorted(used_tasks.items(), key=lambda kv: kv[1])),
+        "modality": dict(sorted(used_modalities.items(), key=lambda kv: kv[1])),
+    }
+
+
+def _names(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 class _Writer:
     def __init__(
         self,
         out_dir: Path,
-        pages: Sequence[Page],
-        vocabulary: Mapping[str, Mapping[str, Term]],
+        pages: Sequence[tuple[str, str]],
+        part: Callable[[str], Part],
+        facets: dict[str, Any],
         build: str,
         state: dict[str, Any],
     ) -> None:
         self.folder = out_dir / INDEX_DIR
         self.pages = pages
-        self.vocabulary = vocabulary
+        self.part = part
+        self.facets = facets
         self.build = build
         self.state = state
         self.slot = str(out_dir.resolve())
@@ -137,7 +158,7 @@ class _Writer:
             "count": len(self.pages),
             "dead": dead,
             "overlay": name,
-            "facets": self._facets(),
+            "facets": self.facets,
         }
         self._put(MANIFEST, _json(manifest), memo)
         self._remove_stale(memo, fresh=not plan)
@@ -180,7 +201,7 @@ class _Writer:
         pages = self.pages
         count = bucket_count(len(pages))
         digest = hashlib.blake2b(f"{VERSION} {count}".encode(), digest_size=8)
-        for file, key, _ in pages:
+        for file, key in pages:
             digest.update(f"{file}\0{key}\n".encode())
         base = digest.hexdigest()
         (self.folder.parent / _OLD_INDEX).unlink(missing_ok=True)
@@ -188,8 +209,8 @@ class _Writer:
             "v": VERSION,
             "base": base,
             "buckets": count,
-            "files": [file for file, _, _ in pages],
-            "keys": [key for _, key, _ in pages],
+            "files": [file for file, _ in pages],
+            "keys": [key for _, key in pages],
             "owned": dict(self.state.get("search", {}).get(self.slot, {}).get("owned", {})),
         }
         header = base.encode() + b"\n"
@@ -197,7 +218,8 @@ class _Writer:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            rows = [part[POSTINGS].split(b"|") for _, _, part in pages]
+            parts = [self.part(file) for file, _ in pages]
+            rows = [part[POSTINGS].split(b"|") for part in parts]
             columns = list(zip(*rows, strict=True)) if rows else [()] * BUCKETS
             del rows
         finally:
@@ -214,7 +236,7 @@ class _Writer:
                 data = _SPACE_RUNS.sub(b"", data)
             self._put(f"i-{number}.txt", data, memo)
         for start in range(0, len(pages), BLOCK):
-            records = b",".join(_display(part) for _, _, part in pages[start : start + BLOCK])
+            records = b",".join(_display(part) for part in parts[start : start + BLOCK])
             data = b'{"base":"' + base.encode() + b'","pages":[' + records + b"]}"
             self._put(f"p-{start // BLOCK}.json", data, memo)
         return memo
@@ -229,14 +251,14 @@ class _Writer:
         overlay: list[int] = []
         dead: list[int] = []
         size = 0
-        for position, (file, key, part) in enumerate(self.pages):
+        for position, (file, key) in enumerate(self.pages):
             known = base.pop(file, None)
             if known is not None and known[1] == key:
                 continue
             if known is not None:
                 dead.append(known[0])
             overlay.append(position)
-            size += len(part[POSTINGS])
+            size += len(self.part(file)[POSTINGS])
             if len(overlay) > OVERLAY_PAGES or size > OVERLAY_BYTES:
                 return None
         dead.extend(number for number, _ in base.values())  # removed pages
@@ -249,7 +271,7 @@ class _Writer:
             return ""
         lines = []
         for position in overlay:
-            part = self.pages[position][2]
+            part = self.part(self.pages[position][0])
             lines.append(_display(part))
             lines.append(part[POSTINGS])
         data = memo["base"].encode() + b"\n" + b"\n".join(lines) + b"\n"
@@ -258,27 +280,6 @@ class _Writer:
         return name
 
     # ---------- facets, files ----------
-
-    def _facets(self) -> dict[str, Any]:
-        tasks = self.vocabulary.get("tasks", {})
-        modalities = self.vocabulary.get("modalities", {})
-        years: set[int] = set()
-        used_tasks: dict[str, str] = {}
-        used_modalities: dict[str, str] = {}
-        for _, _, part in self.pages:
-            if part[KIND] != "paper":
-                continue
-            if part[YEAR]:
-                years.add(part[YEAR])
-            used_tasks.update({t: tasks[t].title for t in part[TASKS] if t in tasks})
-            used_modalities.update(
-                {m: modalities[m].title for m in part[MODALITIES] if m in modalities}
-            )
-        return {
-            "year": sorted(years, reverse=True),
-            "task": dict(sorted(used_tasks.items(), key=lambda kv: kv[1])),
-            "modality": dict(sorted(used_modalities.items(), key=lambda kv: kv[1])),
-        }
 
     def _put(self, name: str, data: bytes, memo: dict[str, Any]) -> None:
         """Write one file of ours unless it already holds `data`."""
@@ -318,30 +319,3 @@ def _display(part: Part) -> bytes:
 
 def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-# ---------- the call sites before the pipeline hands over parts ----------
-
-
-def _write_site(site: Any, out_dir: Path | None, build: str | None) -> str:
-    from kb.frontmatter import normalize_text, split_front_matter  # noqa: PLC0415
-
-    settings = site.settings
-    out_dir = out_dir or settings.path(settings.vendor_dir)
-    pages: list[Page] = []
-    for info in site.content_pages():
-        raw = settings.path(info.file).read_bytes()
-        try:
-            front, _ = split_front_matter(normalize_text(raw), info.file)
-        except UnicodeDecodeError:
-            continue
-        part = page_part(info.file, info.meta, front.body, front.body_line, site.vocabulary)
-        key = hashlib.blake2b(marshal.dumps(part), digest_size=16).hexdigest()
-        pages.append((info.file, key, part))
-    state = _SHIM_STATE
-    return write_index(
-        out_dir, pages, site.vocabulary, site.build_hash() if build is None else build, state
-    )
-
-
-_SHIM_STATE: dict[str, Any] = {}

@@ -7,11 +7,11 @@ import hashlib
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from kb.cache import PageCache, context_salt, read_cache
 from kb.collect import Section, Signature, load_sections, walk_files
-from kb.config import Settings
+from kb.config import Settings, read_limit
 from kb.diagnostics import Diagnostic
 from kb.model import (
     EncodedPage,
@@ -80,6 +80,8 @@ class Site:
     """Entries under docs/ and at the root that are not regular files (never read)."""
     signatures: dict[str, Signature] = field(default_factory=dict)
     """Regular file → (size, mtime_ns, ctime_ns, inode) as this run's walk saw it."""
+    context: ParseContext | None = None
+    """What every page's parse depended on (vocabulary, settings, year)."""
     _signature: str | None = None
     _by_folder: dict[str, list[str]] | None = None
 
@@ -90,6 +92,21 @@ class Site:
     def key(self, file: str) -> str:
         """Content key of a page (changes whenever the page or the toolchain changes)."""
         return self.cache.keys[file] if self.cache else ""
+
+    def search_part(self, file: str) -> Any:
+        """What the search index needs of a content page (`kb.searchtext.page_part`),
+        computed when the page was parsed; recomputed if the cache lost it."""
+        key = self.key(file)
+        part = self.cache.part(key) if self.cache is not None else None
+        if part is None and self.context is not None:
+            from kb.parser import parse_page  # noqa: PLC0415 - only when a part was lost
+
+            limit = read_limit(self.settings.max_page_kb, file)
+            raw = read_regular(str(self.settings.path(file)), limit)
+            part = parse_page(file, raw, self.context, special=is_special(file)).search
+            if part is not None and self.cache is not None:
+                self.cache.add_part(key, part)
+        return part
 
     def folder_files(self, folder: str) -> list[str]:
         """The files directly in `folder` (repo-relative), sorted; indexed once per run."""
@@ -186,4 +203,5 @@ def load_site(settings: Settings, *, use_cache: bool = True, reuse: Site | None 
     site = Site(settings, vocabulary, infos, pages, sections, files, found, stats, cache)
     site.irregular = walked.irregular
     site.signatures = walked.signatures
+    site.context = ctx
     return site
