@@ -174,6 +174,7 @@
   var NEWLINE = 10;
   var BAR = 124;
   var HASH = 35;
+  var TILDE = 126;
 
   function isSeparator(code) {
     return code === SPACE || code === NEWLINE || code === BAR;
@@ -202,8 +203,9 @@
     return low;
   }
 
-  // Entries of `token` in an index text (bucket file or overlay): [{line, head}], where head
-  // lists the sections whose heading (0: the title) holds the token, or is null (body).
+  // Entries of `token` in an index text (bucket file or overlay): [{line, head, count}],
+  // where head lists the sections whose heading (0: the title) holds the token, or is null
+  // for a body token, which occurs `count` times on the page.
   function entriesOf(text, token, starts) {
     var found = [];
     var at = -1;
@@ -214,25 +216,33 @@
       var end = at + token.length;
       var next = end < text.length ? text.charCodeAt(end) : NEWLINE;
       var head = null;
-      if (next === HASH) {
+      var count = 1;
+      if (next === HASH || next === TILDE) {
         var stop = end + 1;
         while (stop < text.length && !isSeparator(text.charCodeAt(stop))) {
           stop++;
         }
-        head = text.slice(end + 1, stop).split('.').map(function (digits) {
-          return parseInt(digits, 36);
-        });
+        var value = text.slice(end + 1, stop);
+        if (next === HASH) {
+          head = value.split('.').map(function (digits) {
+            return parseInt(digits, 36);
+          });
+        } else {
+          count = parseInt(value, 36);
+        }
       } else if (!isSeparator(next)) {
         continue;
       }
-      found.push({ line: lineOf(starts, at), head: head });
+      found.push({ line: lineOf(starts, at), head: head, count: count });
     }
     return found;
   }
 
   /* ---------- ranking ---------- */
 
-  // hits: one array per query token of {page, head}; returns [{page, score, section}].
+  // hits: one array per query token of {page, head, count}; returns [{page, score, section,
+  // title}]. A heading hit weighs 3, a body hit 1 + ln(count) (a page about the word uses
+  // it often), each times the token's idf.
   function rank(hits, total) {
     var count = hits.length;
     var pages = {};
@@ -244,7 +254,7 @@
           page = pages[entry.page] = { page: entry.page, score: 0, hits: 0, heads: {} };
         }
         page.hits += 1;
-        page.score += entry.head ? 3 * idf : idf;
+        page.score += idf * (entry.head ? 3 : 1 + Math.log(entry.count || 1));
         (entry.head || []).forEach(function (section) {
           page.heads[section] = (page.heads[section] || 0) + 1;
         });
@@ -494,13 +504,13 @@
       entriesOf(text, token, starts).forEach(function (entry) {
         var page = entry.line - 1; // line 0 is the header
         if (page >= 0 && !dead[page]) {
-          found.push({ page: page, head: entry.head });
+          found.push({ page: page, head: entry.head, count: entry.count });
         }
       });
       (both[1] || []).forEach(function (extra, i) {
         var entries = entriesOf(extra.postings, token, [0]);
         if (entries.length) {
-          found.push({ page: manifest.pages + i, head: entries[0].head });
+          found.push({ page: manifest.pages + i, head: entries[0].head, count: entries[0].count });
         }
       });
       return found;

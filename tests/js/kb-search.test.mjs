@@ -62,15 +62,15 @@ test('snippets start near the first match, in original offsets', () => {
 });
 
 test('entries of a token in a bucket text: lines, head sections, whole tokens only', () => {
-  const text = 'base\n卷积#0.a net\n\nresnet 卷积\n卷积网 x';
+  const text = 'base\n卷积#0.a net\n\nresnet 卷积~c\n卷积网 x';
   const starts = kb.lineStarts(text);
   assert.deepEqual(kb.entriesOf(text, '卷积', starts), [
-    { line: 1, head: [0, 10] },
-    { line: 3, head: null },
+    { line: 1, head: [0, 10], count: 1 },
+    { line: 3, head: null, count: 12 },
   ]);
-  assert.deepEqual(kb.entriesOf(text, 'net', starts), [{ line: 1, head: null }]);
+  assert.deepEqual(kb.entriesOf(text, 'net', starts), [{ line: 1, head: null, count: 1 }]);
   // Overlay postings: pieces joined by "|".
-  assert.deepEqual(kb.entriesOf('a|卷积#1|b', '卷积', [0]), [{ line: 0, head: [1] }]);
+  assert.deepEqual(kb.entriesOf('a|卷积#1|b', '卷积', [0]), [{ line: 0, head: [1], count: 1 }]);
 });
 
 test('ranking: the whole query in a heading first, enough of the query required', () => {

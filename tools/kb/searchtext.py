@@ -16,7 +16,7 @@ token of the page is a *body* token. They are kept as one UTF-8 string already c
 touches a token again:
 
     piece    = entry *(" " entry)          pieces joined by "|", BUCKETS of them
-    entry    = token                       a body token
+    entry    = token ["~" count]           a body token; how often it occurs (2–35, base 36)
              / token "#" section *("." section)     a head token; sections in base 36
     facets   = "!y" year / "!t:" task / "!m:" modality   body tokens of papers, for filters
 """
@@ -28,6 +28,7 @@ import operator
 import re
 import unicodedata
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
@@ -42,6 +43,7 @@ META_CHARS = 80
 PIECE_SEP = "|"
 ENTRY_SEP = " "
 HEAD_MARK = "#"
+TF_MARK = "~"
 FACET_MARK = "!"
 
 Part = tuple[str, str, str, int, tuple[str, ...], tuple[str, ...], str, str, tuple[Any, ...], bytes]
@@ -132,26 +134,27 @@ def tokenize(text: str) -> list[str]:
 
 
 def distinct_tokens(text: str) -> dict[str, None]:
-    """The distinct tokens of `text`, in order of first occurrence (= `tokenize`, deduped)."""
+    """The distinct tokens of `text` (`tokenize` without repeats), in a stable order."""
+    return dict.fromkeys(count_tokens(text))
+
+
+def count_tokens(text: str) -> Counter[str]:
+    """How often each token of `text` occurs (`Counter(tokenize(text))`, computed in a few
+    C-level passes: this runs over every page's text)."""
     text = fold(text) if _NEEDS_NFKC.search(text) else text.lower()
-    found = dict.fromkeys(_TOKEN.findall(text))
-    if not found:
-        return found
-    tokens: dict[str, None] = {}
-    runs = [t for t in found if t[0] > "z"]
-    if len(runs) < len(found):
-        tokens.update((t, None) for t in found if t[0] <= "z")
+    counts: Counter[str] = Counter(_WORD.findall(text))
+    runs = _RUN.findall(text)
     if runs:
-        # All bigrams of all runs in one C-level pass; the ones that straddle two runs
-        # (they contain the separator) are dropped after.
+        # All bigrams of all runs in one pass; those that straddle two runs (they hold the
+        # separator) are taken out after, and one-character runs are tokens themselves.
         joined = "\0".join(runs)
-        tokens.update(dict.fromkeys(map(operator.add, joined, joined[1:])))
+        counts.update(map(operator.add, joined, joined[1:]))
         for run in runs:
-            tokens.pop(run[-1] + "\0", None)
-            tokens.pop("\0" + run[0], None)
             if len(run) == 1:
-                tokens[run] = None
-    return tokens
+                counts[run] += 1
+        for straddling in [t for t in counts if "\0" in t]:
+            del counts[straddling]
+    return counts
 
 
 def plain_text(markdown: str) -> str:
@@ -268,9 +271,9 @@ def page_part(
     for number, text in enumerate([f"{title} {meta.get('title', '')}", *(h for _, h in sections)]):
         for token in distinct_tokens(text):
             head.setdefault(token, []).append(number)
-    body_tokens = distinct_tokens(f"{prose(body)} {described}")
+    body_tokens = count_tokens(f"{prose(body)} {described}")
     if kind == "paper":
-        body_tokens.update(dict.fromkeys(_facets(year, tasks, modalities)))
+        body_tokens.update(_facets(year, tasks, modalities))
     return (
         route(file),
         title,
@@ -309,7 +312,7 @@ def bucket(token: str) -> int:
     return found
 
 
-def encode_postings(head: Mapping[str, list[int]], body: Iterable[str]) -> bytes:
+def encode_postings(head: Mapping[str, list[int]], body: Mapping[str, int]) -> bytes:
     """Head and body entries, cut into BUCKETS pieces (see the module doc)."""
     pieces: list[list[str]] = [[] for _ in range(BUCKETS)]
     for token, numbers in head.items():
@@ -317,7 +320,9 @@ def encode_postings(head: Mapping[str, list[int]], body: Iterable[str]) -> bytes
     tokens = [t for t in body if t not in head]
     # The hot loop of the build's search stage: one memo lookup and one append a token.
     for token, number in zip(tokens, map(_BUCKET_OF.get, tokens), strict=True):
-        pieces[bucket(token) if number is None else number].append(token)
+        count = body[token]
+        entry = token if count < 2 else f"{token}{TF_MARK}{_DIGITS36[min(count, 35)]}"
+        pieces[bucket(token) if number is None else number].append(entry)
     return PIECE_SEP.join(map(ENTRY_SEP.join, pieces)).encode()
 
 
