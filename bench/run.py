@@ -14,7 +14,8 @@ with ratios and the targets of issue 10, and writes `.bench/results-build.json`.
 `broken-links` times a cold `kb check` with 3,000 links to missing pages against the same site
 clean (bench/broken_links.py). `links` times `kb links` against lychee, linkinator,
 markdown-link-check and LinkChecker on a loopback web of 20 hosts (bench/links_bench.py).
-`search` and `search-quality`: bench/search_bench.py, bench/search_quality.py.
+`search` and `search-quality`: bench/search_bench.py, bench/search_quality.py; `search-scale`:
+kb's sharded index against Pagefind at 1,000 / 5,000 pages (bench/search_scale.py).
 See bench/README.md for what is measured and how to read it.
 """
 
@@ -32,7 +33,7 @@ import report
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = "1000,5000,10000"
 DEFAULT_SEED = 20261122
-OTHERS = ("broken-links", "links", "search", "search-quality")
+OTHERS = ("broken-links", "links", "search", "search-quality", "search-scale")
 """Benchmarks with their own modules and options; `all` runs `build` and then these."""
 
 
@@ -173,6 +174,10 @@ def run_other(name: str, argv: list[str]) -> int:
         import search_quality
 
         return search_quality.main(argv)
+    if name == "search-scale":
+        import search_scale
+
+        return search_scale.main(argv)
     import search_bench
 
     return search_bench.main(argv)
