@@ -27,6 +27,7 @@ Setext 二级
 ---
 <!-- # comment, not a heading -->
 #no-space is not a heading
+
 Setext 一级
 ===
 ## 标题 :id=custom
@@ -41,10 +42,10 @@ def test_atx_and_setext_headings_with_levels_lines_and_slugs() -> None:
         Heading(10, 1, "Title", "title"),
         Heading(11, 2, "Setext 二级", "setext-二级"),
         Heading(14, 3, "Indented three", "indented-three"),
-        Heading(24, 1, "Setext 一级", "setext-一级"),
-        Heading(26, 2, "标题 :id=custom", "custom"),
-        Heading(27, 2, "小结", "小结"),
-        Heading(28, 2, "小结", "小结-1"),
+        Heading(25, 1, "Setext 一级", "setext-一级"),
+        Heading(27, 2, "标题 :id=custom", "custom"),
+        Heading(28, 2, "小结", "小结"),
+        Heading(29, 2, "小结", "小结-1"),
     )
 
 
@@ -279,5 +280,176 @@ def test_an_escaped_bracket_opens_no_link_but_an_escaped_backslash_does() -> Non
     assert scan_markdown("[a\\[b](x.md)\n").links == (Link(1, 1, "x.md", "link"),)
 
 
-def test_a_link_with_only_a_title_has_an_empty_target() -> None:
-    assert scan_markdown('[a]( "t u")\n').links == (Link(1, 1, "", "link"),)
+def test_a_destination_that_looks_like_a_title_is_read_as_marked_reads_it() -> None:
+    # marked 18 has no title-only form: `"t"` is the destination, `"t u"` no link at all.
+    assert scan_markdown('[a]( "t u")\n').links == ()
+    assert scan_markdown('[a]( "t")\n').links == (Link(1, 1, '"t"', "link"),)
+    assert scan_markdown("[a]()\n").links == (Link(1, 1, "", "link"),)
+
+
+# What docsify 5 makes of a page (marked 18, docsify's heading renderer, docsify-latex
+# before it), case by case; tests/test_oracle.py checks the same against marked itself.
+
+
+def _slugs(body: str) -> list[tuple[int, str, str]]:
+    return [(h.level, h.text, h.slug) for h in scan_markdown(body).headings]
+
+
+def _targets(body: str) -> list[tuple[str, str]]:
+    return [(link.kind, link.target) for link in scan_markdown(body).links]
+
+
+def test_a_heading_that_ends_in_inline_code_or_a_comment_keeps_it_in_its_slug() -> None:
+    assert _slugs("### 类别 `category`\n") == [(3, "类别 `category`", "类别-category")]
+    assert _slugs("## 方法 <!-- expect: MD507 -->\n") == [
+        (2, "方法 <!-- expect: MD507 -->", "方法-")
+    ]
+    assert _slugs("## 结构 <img src='a.png'>\n")[0][2] == "结构-"
+
+
+def test_headings_open_list_items_and_block_quotes() -> None:
+    body = "1. #### 使用目标网络\n\n> ## 引用\n\n- # 条目\n\nfoo\n2. ## 不是标题\n"
+    assert [(level, slug) for level, _, slug in _slugs(body)] == [
+        (4, "使用目标网络"),
+        (2, "引用"),
+        (1, "条目"),
+    ]
+
+
+def test_any_javascript_space_after_the_hashes_makes_a_heading() -> None:
+    assert _slugs("#\u3000标题\n") == [(1, "标题", "标题")]
+
+
+def test_a_setext_heading_is_its_whole_paragraph_unless_the_paragraph_is_lazy() -> None:
+    assert _slugs("a\nb\n===\n") == [(1, "a\nb", "a-b")]
+    assert _slugs("# h\ntext\n---\n") == [(1, "h", "h"), (2, "text", "text")]
+    assert _slugs("- item\nlazy\n---\n") == []
+    assert _slugs("> quote\nlazy\n===\n") == []
+    assert _slugs("a\n===\n===\n") == [(1, "a", "a")]
+
+
+def test_formulas_in_a_heading_are_left_out_of_its_slug_as_docsify_latex_leaves_them() -> None:
+    assert _slugs("## 求解$Ax=b$：可解性\n")[0][2] == "求解：可解性"
+    assert _slugs("### 3.1 $K$ 折交叉验证\n")[0][2] == "_31--折交叉验证"
+    assert _slugs("## 定义\\(L_2\\)范数\n")[0][2] == "定义范数"
+    assert _slugs("## 价格 \\$5 和 `$x$`\n")[0][2] == "价格-5-和-x"
+    assert _slugs("## 只有一个 $ 符号\n")[0][2] == "只有一个--符号"
+
+
+def test_a_line_that_starts_with_a_comment_is_paragraph_text_under_docsify_latex() -> None:
+    # docsify-latex writes `latex:delete` before such comments, so marked reads a paragraph.
+    assert _slugs("<!-- note -->\nTitle\n-----\n") == [
+        (2, "<!-- note -->\nTitle", "latexdelete-title")
+    ]
+    assert _slugs("<!--\n# 仍是标题\n-->\n") == [(1, "仍是标题", "仍是标题")]
+
+
+def test_custom_ids_are_read_as_docsify_reads_its_config() -> None:
+    assert [h.slug for h in scan_markdown("## A :id=Custom\n## B :id=中文\n").headings] == [
+        "custom",
+        "",
+    ]
+    assert [h.slug for h in scan_markdown("## A :id\n## B :id=x :id=y\n").headings] == ["", ""]
+    assert [h.slug for h in scan_markdown("## A :id=x :id=x\n## B :id=x\n").headings] == [
+        "x",
+        "x-1",
+    ]
+    assert scan_markdown("## A `:id=x`\n").headings[0].slug == "a-idx"
+
+
+def test_html_blocks_hide_markdown_but_not_their_tags() -> None:
+    body = '<div>\n[a](x.md)\n# 不是标题\n<img src="i.png">\n</div>\n\n[b](y.md)\n'
+    scan = scan_markdown(body)
+    assert scan.headings == ()
+    assert [(link.kind, link.target) for link in scan.links] == [
+        ("html:img:src", "i.png"),
+        ("link", "y.md"),
+    ]
+    # A lone tag cannot interrupt a paragraph: the link after it is markdown.
+    assert _targets("text\n<span>\n[c](z.md)\n") == [("link", "z.md")]
+
+
+def test_tags_in_html_blocks_are_read_as_the_browser_reads_them() -> None:
+    body = '<div align="center">\n<img width="500" src={require("./a.png").default}/>\n</div>\n'
+    assert _targets(body) == [("html:img:src", '{require("./a.png").default}/')]
+    raw = "<div>\n<script>var s = '<img src=x.png>';</script>\n<!-- <img src=y.png> -->\n</div>\n"
+    assert [tag.name for tag in scan_markdown(raw).tags] == ["div", "script"]
+
+
+def test_images_inside_link_text_are_found() -> None:
+    body = "[![stars](https://img.shields.io/a.svg)](https://github.com/a/b)\n"
+    assert _targets(body) == [
+        ("link", "https://github.com/a/b"),
+        ("image", "https://img.shields.io/a.svg"),
+    ]
+
+
+def test_a_link_inside_link_text_wins() -> None:
+    assert _targets("[a [b](c.md) d](e.md)\n") == [("link", "c.md")]
+    assert _targets("![a [b](c.md)](e.png)\n") == [("image", "e.png"), ("link", "c.md")]
+
+
+def test_link_destinations_keep_nested_parentheses_and_text_may_span_lines() -> None:
+    body = "[例 [a-z]*(\\d{4}(\\D+))](https://regexper.com/#%5B(%5Cd(%5CD)))\n"
+    assert _targets(body) == [("link", "https://regexper.com/#%5B(%5Cd(%5CD))")]
+    assert _targets("[多行\n文字](a.md)\n") == [("link", "a.md")]
+    assert _targets("[跨段\n\n文字](a.md)\n") == []
+    assert _targets('[a](b "x \\" y")\n') == [("link", "b")]
+    assert _targets("[a](foo\u3000bar)\n") == [("link", "foo\u3000bar")]
+
+
+def test_a_reference_to_a_defined_label_is_read_before_an_inline_link() -> None:
+    body = "[原创文章][2](Hollis原创)\n\n[2]: https://example.org/a\n"
+    assert _targets(body) == [("definition", "https://example.org/a")]
+    assert _targets("[原创文章][3](b.md)\n") == [("link", "b.md")]
+
+
+def test_email_autolinks_are_mailto_links() -> None:
+    assert _targets("联系 <apachecn@163.com>\n") == [("autolink", "mailto:apachecn@163.com")]
+
+
+def test_definitions_start_a_paragraph_and_end_their_line() -> None:
+    assert _targets("$$x$$\n[Analyse]: voir la formule(1.2)\n") == []
+    assert _targets("[a]: voir la formule\n") == []
+    scan = scan_markdown('[a]: <x y.md> "t"\n[b]:\n  z.md\n\ntext\n[c]: w.md\n')
+    assert scan.ref_defs == frozenset({"a", "b"})
+    assert [link.target for link in scan.links] == ["x y.md", "z.md"]
+
+
+def test_reference_uses_may_have_empty_text() -> None:
+    assert scan_markdown("![][1]\n\n[1]: a.png\n").ref_uses == (("1", 1, 2),)
+
+
+def test_a_shortcut_reference_is_checked_at_its_definition() -> None:
+    # `[label]` is not a reference use kb reports (undefined, it is plain text); its target
+    # is the definition's, which is a link like any other.
+    scan = scan_markdown("[Reference link by self]\n\n[reference link by self]: a.md\n")
+    assert scan.ref_uses == ()
+    assert [(link.kind, link.target) for link in scan.links] == [("definition", "a.md")]
+
+
+def test_indented_code_is_four_columns_past_the_list_item_content() -> None:
+    body = "* 使用深度学习:\n\n        [a](code.md)\n\n  [b](para.md)\n\n    [c](para2.md)\n"
+    assert _targets(body) == [("link", "para.md"), ("link", "para2.md")]
+    # Less indented than the item's content: the item has ended, this is code.
+    assert _targets("10.  a\n\n    [d](code.md)\n") == []
+    # A lazy paragraph line does not set the column; the paragraph's first line does.
+    assert _targets(":   定义\n    续行\n\n    [e](code.md)\n") == []
+    nested = "- a\n  - b\n\n    [f](para.md)\n\n        [g](code.md)\n"
+    assert _targets(nested) == [("link", "para.md")]
+
+
+def test_fences_in_block_quotes_and_deep_list_items_are_code() -> None:
+    quoted = "> ```py\n> # 注释\n> [a](x.md)\n> ```\n# 标题\n"
+    assert (_slugs(quoted), _targets(quoted)) == ([(1, "标题", "标题")], [])
+    assert _targets("> ```\n> [a](x.md)\n\n[b](y.md)\n") == [("link", "y.md")]
+    item = "10. 步骤\n    ```sh\n    [c](z.md) $HOME\n    ```\n[d](w.md)\n"
+    scan = scan_markdown(item)
+    assert ([link.target for link in scan.links], scan.issues) == (["w.md"], ())
+
+
+def test_a_formula_or_comment_that_starts_a_list_item_hides_the_rest_of_the_line() -> None:
+    # docsify-latex makes the formula a comment; after a list marker a comment starts an
+    # HTML block, which runs to the end of its line.
+    assert _targets("* $cas(x)$ 表示 [比较与设置](/ch7#cas) 操作\n") == []
+    assert _targets("- <!-- 注 --> [a](x.md)\n- a $x$ [b](y.md)\n") == [("link", "y.md")]

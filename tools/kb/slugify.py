@@ -14,14 +14,14 @@ _EMOJI = regex.compile(r"[\p{Emoji_Presentation}\p{Extended_Pictographic}]")
 _ASCII_UPPER = regex.compile(r"[A-Z]+")
 # JavaScript's \s: Python's Unicode whitespace plus U+FEFF.
 _SPACE = regex.compile(r"[\s\uFEFF]")
-_JS_TRIM = " \t\n\r\v\f\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
-_JS_TRIM += "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+JS_WHITESPACE = " \t\n\r\v\f\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+JS_WHITESPACE += "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 
 
 @functools.lru_cache(maxsize=65536)
 def slug_base(text: str) -> str:
     """The slug of one heading text, before de-duplication."""
-    slug = unicodedata.normalize("NFC", text.strip(_JS_TRIM))
+    slug = unicodedata.normalize("NFC", text.strip(JS_WHITESPACE))
     slug = _strip_links(slug)
     slug = slug.replace("\ufe0f", "")
     slug = _EMOJI.sub("", slug)
