@@ -84,10 +84,22 @@ class Site:
     """What every page's parse depended on (vocabulary, settings, year)."""
     _signature: str | None = None
     _by_folder: dict[str, list[str]] | None = None
+    _once: dict[str, Any] = field(default_factory=dict)
 
     def content_pages(self) -> list[PageInfo]:
         """Pages that appear on the site (not special, not drafts), in file order."""
-        return [i for f, i in sorted(self.infos.items()) if not is_special(f) and not i.is_draft]
+        return self.once(
+            "content_pages",
+            lambda: [
+                i for f, i in sorted(self.infos.items()) if not is_special(f) and not i.is_draft
+            ],
+        )
+
+    def once(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()` once per run (this Site); unlike `memo`, never persisted."""
+        if name not in self._once:
+            self._once[name] = compute()
+        return self._once[name]  # type: ignore[no-any-return]
 
     def key(self, file: str) -> str:
         """Content key of a page (changes whenever the page or the toolchain changes)."""
@@ -143,6 +155,9 @@ class Site:
 
     def targets_signature(self) -> str:
         """Changes whenever any page's set of link targets changes (for backlink tables)."""
+        return self.once("targets_signature", self._targets_signature)
+
+    def _targets_signature(self) -> str:
         digest = hashlib.blake2b(digest_size=20)
         for file in sorted(self.infos):
             digest.update(file.encode() + b"\0" + "\0".join(self.infos[file].targets).encode())

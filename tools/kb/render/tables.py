@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import shlex
 from collections.abc import Callable, Mapping
@@ -87,7 +88,15 @@ def _papers(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
 
 
 def _paper_rows(site: Site, page: ParsedPage, args: Mapping[str, str]) -> list[dict[str, Any]]:
-    rows = [_paper_row(site, page, p) for p in _papers_matching(site, args)]
+    """The rows of the papers `args` select, newest first, linked from `page`'s folder."""
+    folder = posixpath.dirname(page.file)
+    rows = site.once(f"paper rows\0{folder}", lambda: _all_paper_rows(site, folder))
+    return [row for row in rows if _matches(row["meta"], args)]
+
+
+def _all_paper_rows(site: Site, folder: str) -> list[dict[str, Any]]:
+    papers = [p for p in site.content_pages() if p.page_type == "paper"]
+    rows = [_paper_row(site, folder, p) for p in papers]
     rows.sort(key=lambda r: (-(r["year"] if isinstance(r["year"], int) else 0), r["label"]))
     return rows
 
@@ -120,29 +129,23 @@ def _papers_index(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
     )
 
 
-def _papers_matching(site: Site, args: Mapping[str, str]) -> list[PageInfo]:
-    matching = []
-    for paper in site.content_pages():
-        meta = paper.meta or {}
-        if paper.page_type != "paper":
-            continue
-        if "year" in args and str(meta.get("year")) != args["year"]:
-            continue
-        if all(_has_value(meta.get(PAPER_FILTERS[k]), v) for k, v in args.items() if k != "year"):
-            matching.append(paper)
-    return matching
+def _matches(meta: Mapping[str, Any], args: Mapping[str, str]) -> bool:
+    if "year" in args and str(meta.get("year")) != args["year"]:
+        return False
+    return all(_has_value(meta.get(PAPER_FILTERS[k]), v) for k, v in args.items() if k != "year")
 
 
 def _has_value(field: Any, wanted: str) -> bool:
     return field == wanted or (isinstance(field, list) and wanted in field)
 
 
-def _paper_row(site: Site, page: ParsedPage, paper: PageInfo) -> dict[str, Any]:
+def _paper_row(site: Site, folder: str, paper: PageInfo) -> dict[str, Any]:
     meta = paper.meta or {}
     return {
         "file": paper.file,
+        "meta": meta,
         "label": page_label(paper),
-        "link": posixpath.relpath(paper.file, posixpath.dirname(page.file)),
+        "link": _relative(paper.file, folder),
         "year": meta.get("year", "—"),
         "venue": meta.get("venue", "—"),
         "tasks": _terms(site, "tasks", meta.get("tasks")),
@@ -376,3 +379,14 @@ def expected_regions(
         except Refusal as refusal:
             out.append((region.line, None, refusal.at(page.file, region.line)))
     return out
+
+
+def _relative(file: str, folder: str) -> str:
+    """`posixpath.relpath(file, folder)`, with the folder part computed once per pair."""
+    head, _, name = file.rpartition("/")
+    return posixpath.join(_relative_folder(head, folder), name) if head != folder else name
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative_folder(target: str, start: str) -> str:
+    return posixpath.relpath(target or ".", start or ".")
