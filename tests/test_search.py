@@ -241,8 +241,10 @@ def test_first_build_writes_the_base(tmp_path: Path) -> None:
     assert block["pages"][0] == ["/docs/p/016", "论文16", pages[16][2][7], [["方法", "方法"]]]
     assert state["dirty"] is True
     marshal.dumps(state)
-    # Nothing changed: nothing is written.
+    # Nothing changed: nothing is written, and the state need not be saved.
+    state["dirty"] = False
     assert _written(_write(tmp_path, pages, "b1", state)) == 0
+    assert state["dirty"] is False
 
 
 def test_an_edit_writes_the_overlay_and_the_manifest_only(tmp_path: Path) -> None:

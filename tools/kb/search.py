@@ -161,8 +161,8 @@ class _Writer:
             "facets": self.facets,
         }
         self._put(MANIFEST, _json(manifest), memo)
-        self._remove_stale(memo, fresh=not plan)
-        self._save(memo)
+        removed = self._remove_stale(memo, fresh=not plan)
+        self._save(memo, changed=bool(self.written or removed or not plan))
         return (
             f"kb: search index {self.folder.parent.name}/{INDEX_DIR}: {len(self.pages)} pages, "
             f"{memo['buckets']} buckets, {len(overlay)} page(s) in the overlay, "
@@ -187,8 +187,12 @@ class _Writer:
             return None  # the site grew or shrank a lot: a new base with fitting buckets
         return memo
 
-    def _save(self, memo: dict[str, Any]) -> None:
+    def _save(self, memo: dict[str, Any], changed: bool) -> None:
+        """Keep this folder's memo in the state; mark the state dirty only if it changed
+        (a build that wrote nothing leaves the cache file alone)."""
         slots = self.state.setdefault("search", {})
+        if not changed and slots.get(self.slot) is memo:
+            return
         slots.pop(self.slot, None)
         slots[self.slot] = memo
         while len(slots) > 4:  # kb publish writes to fresh folders: keep the recent ones
@@ -298,10 +302,10 @@ class _Writer:
             self.written += 1
         owned[name] = digest
 
-    def _remove_stale(self, memo: dict[str, Any], fresh: bool) -> None:
+    def _remove_stale(self, memo: dict[str, Any], fresh: bool) -> int:
         """Delete the files of ours this run did not write or keep: those the state
         records, and after a new base also any file in the folder named like ours (left
-        by a run whose state is lost)."""
+        by a run whose state is lost). Returns how many there were."""
         owned: dict[str, str] = memo["owned"]
         stale = set(owned) - self.live
         if fresh and self.folder.is_dir():
@@ -309,6 +313,7 @@ class _Writer:
         for name in sorted(stale - self.live):
             (self.folder / name).unlink(missing_ok=True)
             owned.pop(name, None)
+        return len(stale - self.live)
 
 
 def _display(part: Part) -> bytes:
