@@ -23,8 +23,7 @@
   var TOKEN = new RegExp('[a-z0-9]+|[' + CJK + ']+', 'g');
   var CJK_RUN = new RegExp('^[' + CJK + ']+$');
   var MARK = /\p{M}/u;
-  var MAX_RESULTS = 30;
-  var FIRST_ROWS = 10;
+  var PAGE_ROWS = 10;
 
   /* ---------- tokens (same rules as tools/kb/searchtext.py) ---------- */
 
@@ -772,7 +771,7 @@
     }
 
     function select(position) {
-      var items = list.querySelectorAll('li');
+      var items = list.querySelectorAll('li.kb-search-result');
       if (!items.length) {
         return;
       }
@@ -783,12 +782,40 @@
       items[selected].scrollIntoView({ block: 'nearest' });
     }
 
-    function addRows(results, records, query, offset) {
+    function addRows(results, records, query) {
       results.forEach(function (result, i) {
         var item = el('li', 'kb-search-result');
         item.setAttribute('role', 'option');
-        fillRow(item, records[i], result, query, offset + i < FIRST_ROWS);
+        fillRow(item, records[i], result, query, true);
         list.appendChild(item);
+      });
+    }
+
+    // Ten rows at a time: a page of results fetches the display blocks (and page text for
+    // snippets) of those ten only; "显示更多" fetches the next ten.
+    function showRows(all, from, query, current) {
+      var rows = all.slice(from, from + PAGE_ROWS);
+      return Promise.all(rows.map(function (r) {
+        return display(r.page);
+      })).then(function (records) {
+        if (current !== generation) {
+          return;
+        }
+        var more = list.querySelector('.kb-search-more');
+        if (more) {
+          more.remove();
+        }
+        addRows(rows, records, query);
+        if (from + PAGE_ROWS < all.length) {
+          var item = el('li', 'kb-search-more');
+          var button = el('button', '', '显示更多（还有 ' + (all.length - from - PAGE_ROWS) + ' 条）');
+          button.type = 'button';
+          button.addEventListener('click', function () {
+            showRows(all, from + PAGE_ROWS, query, current);
+          });
+          item.appendChild(button);
+          list.appendChild(item);
+        }
       });
     }
 
@@ -805,30 +832,18 @@
         return Promise.resolve();
       }
       return search(query, chosen).then(function (all) {
-        var results = all.slice(0, MAX_RESULTS);
-        var first = results.slice(0, FIRST_ROWS);
-        var rest = results.slice(FIRST_ROWS);
-        // The rows on screen first; the others (below the fold) follow.
-        return Promise.all(first.map(function (r) {
+        return Promise.all(all.slice(0, PAGE_ROWS).map(function (r) {
           return display(r.page);
-        })).then(function (records) {
+        })).then(function () {
           if (current !== generation) {
             return;
           }
           list.textContent = '';
           selected = -1;
-          status.textContent = results.length
-            ? '找到 ' + all.length + ' 条结果'
-            : '没有找到结果';
-          addRows(first, records, query, 0);
-          if (window.performance && performance.mark) {
-            performance.mark('kb-search-results'); // read by the benchmarks in bench/
-          }
-          return Promise.all(rest.map(function (r) {
-            return display(r.page);
-          })).then(function (more) {
-            if (current === generation) {
-              addRows(rest, more, query, FIRST_ROWS);
+          status.textContent = all.length ? '找到 ' + all.length + ' 条结果' : '没有找到结果';
+          return showRows(all, 0, query, current).then(function () {
+            if (window.performance && performance.mark) {
+              performance.mark('kb-search-results'); // read by the benchmarks in bench/
             }
           });
         });
@@ -859,7 +874,7 @@
         event.preventDefault();
         select(selected + (event.key === 'ArrowDown' ? 1 : -1));
       } else if (event.key === 'Enter') {
-        var rows = list.querySelectorAll('li');
+        var rows = list.querySelectorAll('li.kb-search-result');
         var row = rows[selected >= 0 ? selected : 0];
         var target = row && row.querySelector('a');
         if (target) {

@@ -238,7 +238,13 @@ def test_first_build_writes_the_base(tmp_path: Path) -> None:
     assert all("卷积" in line.split() for line in lines[1:41])
     block = json.loads((folder / "p-1.json").read_bytes())
     assert block["base"] == manifest["base"]
-    assert block["pages"][0] == ["/docs/p/016", "论文16", pages[16][2][7], [["方法", "方法"]]]
+    first = BLOCK  # the first page of block 1
+    assert block["pages"][0] == [
+        f"/docs/p/{first:03d}",
+        f"论文{first}",
+        pages[first][2][7],
+        [["方法", "方法"]],
+    ]
     assert state["dirty"] is True
     marshal.dumps(state)
     # Nothing changed: nothing is written, and the state need not be saved.

@@ -45,7 +45,7 @@ VERSION = 2
 INDEX_DIR = "search"
 """In the vendor folder, next to the files `kb assets` copies (kb.assets.SEARCH_INDEX_DIR)."""
 MANIFEST = "index.json"
-BLOCK = 16
+BLOCK = 8
 """Pages per display block."""
 OVERLAY_PAGES = 64
 OVERLAY_BYTES = 512 * 1024
