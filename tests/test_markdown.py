@@ -453,3 +453,16 @@ def test_a_formula_or_comment_that_starts_a_list_item_hides_the_rest_of_the_line
     # HTML block, which runs to the end of its line.
     assert _targets("* $cas(x)$ 表示 [比较与设置](/ch7#cas) 操作\n") == []
     assert _targets("- <!-- 注 --> [a](x.md)\n- a $x$ [b](y.md)\n") == [("link", "y.md")]
+
+
+def test_a_definition_may_follow_a_block_but_not_paragraph_text() -> None:
+    for before in ("***", "> ## 引用", "# 标题", "标题\n==="):
+        assert scan_markdown(f"{before}\n[r]: r.md\n").ref_defs == {"r"}, before
+    # After docsify-latex, a comment or formula that starts a line is paragraph text.
+    for before in ("<!-- 注 -->", "$x$", "===", "- 条目"):
+        assert scan_markdown(f"{before}\n[r]: r.md\n").ref_defs == frozenset(), before
+
+
+def test_a_formula_that_starts_a_setext_heading_line_leaves_latex_delete_in_its_id() -> None:
+    assert _slugs("$x$\n---\n") == [(2, "$x$", "latexdelete")]
+    assert _slugs("===\n===\n") == [(1, "===", "")]

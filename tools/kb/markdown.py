@@ -72,7 +72,14 @@ class Scan(NamedTuple):
 # A fence line, in block quotes (`> ```…`) or list items (indented as the item's content).
 _FENCE = re.compile(r"\n((?:[ \t]*+>)*+)([ \t]*+)(`{3,}|~{3,})([^\n]*)")
 _QUOTE_END = re.compile(r"\n(?![ \t]*>)")
-_FENCE_LINE = re.compile(r" {0,3}(?:`{3,}|~{3,})")
+# A line's block-quote markers and list marker, and lines that end a paragraph there: an
+# ATX heading, a fence or a thematic break (and a setext underline, below a paragraph).
+_EQUALS_LINE = re.compile(r" {0,3}=+[ \t]*$")
+_CONTAINERS = re.compile(r"(?:[ \t]*+>[ \t]?|[ \t]*+(?:[-*+]|\d{1,9}[.)])(?:[ \t]++|$))*+")
+_ENDS_PARAGRAPH = re.compile(
+    r" {0,3}(?:#{1,6}(?:[^\S\n]|$)|`{3,}|~{3,}"
+    r"|(?:(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|(?:\*[ \t]*){3,})$)"
+)
 # Where list structure can change (the first line after blank lines, a list item) and
 # fences indented four columns or more (code in a list item, or text).
 _BLOCK_EVENT = re.compile(
@@ -86,7 +93,6 @@ _FENCE_CLOSE = re.compile(r"\n[ \t]*+(`{3,}|~{3,})[ \t]*+(?=\n|\Z)")
 _LIST_MARKER = re.compile(r"([ \t]*+)(?:[-*+]|\d{1,9}[.)])(?=[ \t\n]|\Z)([ \t]*+)(?=(.?))")
 # marked: up to three spaces, one to six `#`, then whitespace (JavaScript's \s, so U+3000
 # too) or the end of the line. Headings also open list items and block quotes (`- ## a`).
-_ATX = re.compile(r" {0,3}#{1,6}(?:[^\S\n]|$)")
 _ATX_LINE = re.compile(
     r"\n(?:[ \t]*+(?:>[ \t]?|(?:[-*+]|(\d{1,9}[.)]))[ \t]++))*+ {0,3}(#{1,6})"
     r"(?:[^\S\n]([^\n]*))?(?=\n|\Z)"
@@ -150,8 +156,8 @@ _AUTOLINK = re.compile(
     r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)++(?<![-_])))>"
 )
 # A raw tag outside HTML blocks (where marked passes tags one by one): attribute names may
-# hold any character but space, quotes, '>', '/' and '=' (more than marked accepts). Each attribute reads one way only,
-# so possessive quantifiers give the same matches as backtracking would.
+# hold any character but space, quotes, '>', '/' and '=' (more than marked accepts). Each
+# attribute reads one way only, so possessive quantifiers give the matches backtracking would.
 _TAG_NAME = re.compile(r"<([a-zA-Z][a-zA-Z0-9:-]*+)")
 _TAG_ATTR_STEP = re.compile(
     r"\s++[^\s\"'>/=]++(?:\s*+=\s*+(?:\"[^\"]*+\"|'[^']*+'|[^\s\"'=<>`]++))?"
@@ -261,10 +267,11 @@ def scan_markdown(body: str, body_line: int = 1) -> Scan:
     tags = _all_tags(code_masked, tag_matches, html_blocks, where)
     masked, math = _mask_math(masked, where, issues)
     masked = _apply_masks(masked, html_blocks + _item_formulas(code_masked, math))
+    blocks = _apply_masks(code_masked, html_blocks)
     # Block structure comes before inline markup: a code span or comment does not hide a
     # heading on a later line; code blocks, HTML blocks and (after docsify-latex) formulas do.
-    headings = _headings(body, _apply_masks(code_masked, html_blocks), math, where)
-    definitions = _definitions(masked)
+    headings = _headings(body, blocks, math, where)
+    definitions = _definitions(masked, blocks)
     ref_defs = frozenset(_norm_label(m.group(1)) for m in definitions)
     links = _links(masked, where, _inline_links(masked, ref_defs), definitions)
     links.extend(_tag_links(tags))
@@ -482,7 +489,14 @@ def _continues_paragraph(text: str, line_start: int) -> bool:
     if line_start == 0:
         return False
     previous = text[text.rfind("\n", 0, line_start - 1) + 1 : line_start - 1]
-    return bool(previous.strip()) and not _ATX.match(previous) and not _FENCE_LINE.match(previous)
+    content = previous[_CONTAINERS.match(previous).end() :]  # type: ignore[union-attr]
+    if not content.strip() or _ENDS_PARAGRAPH.match(content):
+        return False
+    if _EQUALS_LINE.match(content):  # an underline if there is text above it
+        above_start = line_start - len(previous) - 1
+        above = text[text.rfind("\n", 0, max(above_start - 1, 0)) + 1 : max(above_start - 1, 0)]
+        return not (above.strip() and not _ENDS_PARAGRAPH.match(above))
+    return True
 
 
 def _mask_inline(text: str, *, comments: bool, tags: bool) -> tuple[str, list[re.Match[str]]]:
@@ -737,7 +751,7 @@ def _headings(body: str, blocks: str, math: list[tuple[int, int]], where: Where)
     for offset, level, text, source in found:
         custom = _custom_id(text)
         if custom is None:
-            slug = slugger.slug(_latex_source(source))
+            slug = slugger.slug(source)
         else:
             slug = slugger.slug(custom) if custom else ""  # docsify counts string ids only
         headings.append(Heading(where(offset)[0], level, text, slug))
@@ -762,7 +776,7 @@ def _atx_headings(body: str, lines: str) -> list[tuple[int, int, str, str]]:
             # Measured on the body: marked reads the line as written, so a heading may
             # end in code, a comment or a tag that a masked copy blanks out.
             text = _heading_text(body[start:end])
-        found.append((line_start, len(match.group(2)), text, text))
+        found.append((line_start, len(match.group(2)), text, _latex_source(text)))
     return found
 
 
@@ -799,7 +813,10 @@ def _setext_headings(body: str, blocks: str, lines: str) -> list[tuple[int, int,
         if is_heading:
             text = body[top : underline - 1].strip(JS_WHITESPACE)
             level = 1 if match.group(1)[0] == "=" else 2
-            found.append((top, level, text, _LINE_START_COMMENT.sub(r"\1latex:delete<!--", text)))
+            # docsify-latex turns formulas into comments, then writes text before every
+            # comment that starts a line: a setext heading's id can start with it.
+            source = _LINE_START_COMMENT.sub(r"\1latex:delete<!--", _latex_source(text))
+            found.append((top, level, text, source))
         previous = (underline, top, is_heading or match.group(1)[0] == "-")
     return found
 
@@ -814,7 +831,9 @@ def _paragraph_above(
         if previous is not None and line_start == previous[0]:
             if previous[2]:  # a heading or a thematic break ends the paragraph
                 break
-            return previous[1], False  # an `=` line that was paragraph text: same verdict
+            if previous[1] == previous[0]:  # an `=` line with no paragraph above starts one
+                return line_start, not blocks.startswith("    ", line_start)
+            return previous[1], False  # an `=` line in a lazy paragraph: same verdict
         line = blocks[line_start : pos - 1]
         if not line.strip(JS_WHITESPACE) or _SETEXT_STOP.match(line):
             break
@@ -913,14 +932,18 @@ def _formula_end(text: str, content: int, close: str, *, inline: bool) -> int:
     return -1
 
 
-def _definitions(masked: str) -> list[re.Match[str]]:
-    """Reference definitions marked registers: each starts a paragraph (or follows one)."""
+def _definitions(masked: str, blocks: str) -> list[re.Match[str]]:
+    """Reference definitions marked registers: each starts a paragraph (or follows one).
+
+    Whether the line above is paragraph text is read in `blocks` (only code and HTML
+    blocks blanked): a comment or formula there is text to marked after docsify-latex.
+    """
     if "]:" not in masked:
         return []
     found: list[re.Match[str]] = []
     for match in _REF_DEF.finditer(masked):
         start = match.start()
-        if found and found[-1].end() + 1 == start or not _continues_paragraph(masked, start):
+        if found and found[-1].end() + 1 == start or not _continues_paragraph(blocks, start):
             found.append(match)
     return found
 
@@ -1131,7 +1154,7 @@ def external_links(body: str, body_line: int = 1) -> list[Link]:
     html_blocks = _html_blocks(code_masked)
     masked, tag_matches = _mask_inline(code_masked, comments=True, tags=True)
     masked = _apply_masks(masked, html_blocks)
-    definitions = _definitions(masked)
+    definitions = _definitions(masked, _apply_masks(code_masked, html_blocks))
     inline = _inline_links(masked, frozenset(_norm_label(m.group(1)) for m in definitions))
     found = [
         *_links(masked, where, inline, definitions),
