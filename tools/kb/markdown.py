@@ -741,7 +741,9 @@ def _headings(body: str, blocks: str, math: list[tuple[int, int]], where: Where)
     `blocks` is the body with code and HTML blocks blanked out; `math` holds the formulas,
     which docsify-latex turns into comments before marked reads the page.
     """
-    lines = _apply_masks(blocks, math) if math else blocks
+    # Only formulas over several lines can hide a heading line or an underline.
+    display = [(start, end) for start, end in math if blocks.find("\n", start, end) >= 0]
+    lines = _apply_masks(blocks, display) if display else blocks
     found = _atx_headings(body, lines)
     if "\n=" in lines or "-" in lines:
         found.extend(_setext_headings(body, blocks, lines))
@@ -986,8 +988,10 @@ def _find_links(
             image = pos > 0 and masked[pos - 1] == "!" and pos - 1 not in escaped
             inner: list[re.Match[str]] = []
             text_start, text_end = match.span(1)
-            if _find_links(masked, text_start, text_end, escaped, ref_defs, inner) and not image:
-                continue  # the inner link wins; it is found when the loop reaches it
+            nested = masked.find("[", text_start, text_end) >= 0
+            if nested and _find_links(masked, text_start, text_end, escaped, ref_defs, inner):
+                if not image:
+                    continue  # the inner link wins; it is found when the loop reaches it
             found.append(match)
             found.extend(inner)
             linked = linked or not image
