@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from kb.pipeline import run_checks
 from kb.config import load_settings
+from kb.pipeline import run_checks
 from kb.site import load_site
 from tests.helpers import SiteBuilder
 

@@ -11,9 +11,9 @@ from typing import NamedTuple
 
 import pytest
 
+from kb.collect import find_files
 from kb.config import load_settings
 from kb.schema import PAPER_SECTIONS
-from kb.collect import find_files
 from kb.site import Site, load_site
 from tests.helpers import KbRunner, SiteBuilder
 

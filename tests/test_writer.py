@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.generate import apply, plan_tables
 from kb.config import load_settings
+from kb.generate import apply, plan_tables
 from kb.site import load_site
 from kb.writer import TextStyle, encode, read_text, write_if_changed
 from tests.helpers import SiteBuilder
