@@ -24,6 +24,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from typing import NamedTuple
 
+from kb.diagnostics import Diagnostic, make
 from kb.slugify import JS_WHITESPACE, Slugger
 
 
@@ -49,21 +50,14 @@ class Tag(NamedTuple):
     attrs: tuple[tuple[str, str], ...]
 
 
-class Issue(NamedTuple):
-    code: str
-    line: int
-    column: int
-    message: str
-    hint: str
-
-
 class Scan(NamedTuple):
     headings: tuple[Heading, ...]
     links: tuple[Link, ...]
     tags: tuple[Tag, ...]
     ref_uses: tuple[tuple[str, int, int], ...]
     ref_defs: frozenset[str]
-    issues: tuple[Issue, ...]
+    issues: tuple[Diagnostic, ...]
+    """Markdown problems, placed by line and column; the file is '' (`check_page` sets it)."""
 
 
 # Line-start patterns begin with a literal "\n" (matched against "\n" + text) rather than a
@@ -259,7 +253,7 @@ class _ParagraphEnds:
 
 def scan_markdown(body: str, body_line: int = 1) -> Scan:
     """Scan a page body; `body_line` is the file line of its first line."""
-    issues: list[Issue] = []
+    issues: list[Diagnostic] = []
     where = _locator(body, body_line)
     code_masked = _mask_blocks(body, where, issues)
     html_blocks = _html_blocks(code_masked)
@@ -315,7 +309,7 @@ def mask_code(body: str) -> str:
     return _mask_inline(masked, comments=False, tags=False)[0]
 
 
-def _mask_blocks(body: str, where: Where, issues: list[Issue]) -> str:
+def _mask_blocks(body: str, where: Where, issues: list[Diagnostic]) -> str:
     """Blank out fenced and indented code blocks."""
     text = _apply_masks(body, _fence_spans(body, where, issues))
     if "\n    " in text or "\n\t" in text or text.startswith(("    ", "\t")):
@@ -620,7 +614,7 @@ class _RawIndex:
         return result
 
 
-def _fence_spans(body: str, where: Where, issues: list[Issue]) -> list[tuple[int, int]]:
+def _fence_spans(body: str, where: Where, issues: list[Diagnostic]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     opener: tuple[re.Match[str], int, int, int] | None = None  # match, quotes, indent, end
     quote_end = -1
@@ -659,19 +653,22 @@ def _fence_spans(body: str, where: Where, issues: list[Issue]) -> list[tuple[int
     elif opener is not None:
         line, column = where(opener[0].start())
         issues.append(
-            Issue(
+            make(
                 "MD503",
+                "",
                 line,
-                column,
                 f"code fence '{opener[0].group(3)}' is never closed",
-                "close it with the same fence on its own line",
+                column=column,
+                hint="close it with the same fence on its own line",
             )
         )
         spans.append((opener[0].start(), len(body)))
     return spans
 
 
-def _mask_math(text: str, where: Where, issues: list[Issue]) -> tuple[str, list[tuple[int, int]]]:
+def _mask_math(
+    text: str, where: Where, issues: list[Diagnostic]
+) -> tuple[str, list[tuple[int, int]]]:
     """Check `$`/`$$` pairing paragraph by paragraph; blank out math so it is not scanned."""
     if "$" not in text:
         return text, []
@@ -708,28 +705,30 @@ def _mask_math(text: str, where: Where, issues: list[Issue]) -> tuple[str, list[
 
 
 def _close_paragraph(
-    inline_at: int, display_at: int, where: Where, issues: list[Issue]
+    inline_at: int, display_at: int, where: Where, issues: list[Diagnostic]
 ) -> tuple[int, int]:
     if display_at >= 0:
         line, column = where(display_at)
         issues.append(
-            Issue(
+            make(
                 "MD502",
+                "",
                 line,
-                column,
                 "'$$' display math is not closed in this paragraph",
-                "add the closing '$$'; display math may not contain blank lines",
+                column=column,
+                hint="add the closing '$$'; display math may not contain blank lines",
             )
         )
     if inline_at >= 0:
         line, column = where(inline_at)
         issues.append(
-            Issue(
+            make(
                 "MD501",
+                "",
                 line,
-                column,
                 "'$' opens inline math that is never closed",
-                "close the formula with '$' or write a literal dollar as '\\$'",
+                column=column,
+                hint="close the formula with '$' or write a literal dollar as '\\$'",
             )
         )
     return -1, -1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from kb.diagnostics import Diagnostic, make
 from kb.markdown import Heading, Scan
@@ -17,9 +18,7 @@ def check_page(file: str, scan: Scan) -> Iterator[Diagnostic]:
     page as the site's docsify renders it, not from this scan.
     """
     for issue in scan.issues:
-        yield make(
-            issue.code, file, issue.line, issue.message, column=issue.column, hint=issue.hint
-        )
+        yield replace(issue, file=file)
     yield from _check_references(file, scan)
     if not any(h.level == 1 for h in scan.headings):
         yield make(
