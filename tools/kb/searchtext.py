@@ -28,8 +28,9 @@ import operator
 import re
 import unicodedata
 import zlib
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import repeat
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -110,7 +111,9 @@ def _range(low: int, high: int) -> str:
     return f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}"
 
 
-_NEEDS_NFKC = re.compile(rf"[^\x00-\x7f{_inert_ranges()}]")
+_INERT = _inert_ranges()
+_NEEDS_NFKC = re.compile(rf"[^\x00-\x7f{_INERT}]")
+_NFKC_RUN = re.compile(rf".?[^\x00-\x7f{_INERT}]+", re.S)
 
 
 def fold(text: str) -> str:
@@ -141,7 +144,11 @@ def distinct_tokens(text: str) -> dict[str, None]:
 def count_tokens(text: str) -> Counter[str]:
     """How often each token of `text` occurs (`Counter(tokenize(text))`, computed in a few
     C-level passes: this runs over every page's text)."""
-    text = fold(text) if _NEEDS_NFKC.search(text) else text.lower()
+    if _NEEDS_NFKC.search(text):
+        # Only the characters NFKC may change are folded (each with the one before it,
+        # which a combining mark composes with): the rest is known to stay as it is.
+        text = _NFKC_RUN.sub(_fold_match, text)
+    text = text.lower()
     counts: Counter[str] = Counter(_WORD.findall(text))
     runs = _RUN.findall(text)
     if runs:
@@ -152,9 +159,14 @@ def count_tokens(text: str) -> Counter[str]:
         for run in runs:
             if len(run) == 1:
                 counts[run] += 1
+        remove = dict.__delitem__  # Counter's own __delitem__ is Python code
         for straddling in [t for t in counts if "\0" in t]:
-            del counts[straddling]
+            remove(counts, straddling)
     return counts
+
+
+def _fold_match(match: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", match.group())
 
 
 def plain_text(markdown: str) -> str:
@@ -314,16 +326,19 @@ def bucket(token: str) -> int:
 
 def encode_postings(head: Mapping[str, list[int]], body: Mapping[str, int]) -> bytes:
     """Head and body entries, cut into BUCKETS pieces (see the module doc)."""
-    pieces: list[list[str]] = [[] for _ in range(BUCKETS)]
+    pieces: defaultdict[int, list[str]] = defaultdict(list)
     for token, numbers in head.items():
         pieces[bucket(token)].append(f"{token}{HEAD_MARK}{'.'.join(map(_base36, numbers))}")
     tokens = [t for t in body if t not in head]
+    counted = _COUNTED
     # The hot loop of the build's search stage: one memo lookup and one append a token.
-    for token, number in zip(tokens, map(_BUCKET_OF.get, tokens), strict=True):
-        count = body[token]
-        entry = token if count < 2 else f"{token}{TF_MARK}{_DIGITS36[min(count, 35)]}"
-        pieces[bucket(token) if number is None else number].append(entry)
-    return PIECE_SEP.join(map(ENTRY_SEP.join, pieces)).encode()
+    for token, number, count in zip(
+        tokens, map(_BUCKET_OF.get, tokens), map(body.__getitem__, tokens), strict=True
+    ):
+        pieces[bucket(token) if number is None else number].append(
+            token + counted[count if count < 36 else 35]
+        )
+    return PIECE_SEP.join(map(ENTRY_SEP.join, map(pieces.get, range(BUCKETS), repeat(())))).encode()
 
 
 def _base36(number: int) -> str:
@@ -331,6 +346,8 @@ def _base36(number: int) -> str:
 
 
 _DIGITS36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_COUNTED = ["", "", *(f"{TF_MARK}{d}" for d in _DIGITS36[2:])]
+"""The suffix of a body entry by how often its token occurs (none for once)."""
 
 
 def _strings(value: Any) -> list[str]:
