@@ -209,7 +209,14 @@ def test_browser_tokens_and_buckets_match_python(site: Site) -> None:
     from kb.searchtext import bucket, tokenize
 
     site.open(HOME)
-    samples = ["卷积神经网络", "ResNet-50 的 Dice 系数", "Ｃｏｘ模型", "癌", "ひらがな 한국어 x", "…①ﬁ"]
+    samples = [
+        "卷积神经网络",
+        "ResNet-50 的 Dice 系数",
+        "Ｃｏｘ模型",
+        "癌",
+        "ひらがな 한국어 x",
+        "…①ﬁ",
+    ]
     browser = site.page.evaluate("xs => xs.map(x => window.KB_SEARCH.tokenize(x))", samples)
     assert browser == [tokenize(text) for text in samples]
     tokens = [t for text in samples for t in tokenize(text)]
