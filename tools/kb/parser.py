@@ -69,7 +69,13 @@ def parse_page(file: str, raw: bytes, ctx: ParseContext, *, special: bool = Fals
                 "alone on their lines",
             )
         )
-    part = None if special else page_part(file, meta, front.body, front.body_line, ctx.vocabulary)
+    part = (
+        None
+        if special
+        else page_part(
+            file, meta, front.body, front.body_line, ctx.vocabulary, scanned=scan.headings
+        )
+    )
     return ParsedPage(file, meta, lines, scan.headings, scan.links, regions, tuple(found), part)
 
 

@@ -22,7 +22,8 @@ from kb.config import Settings
 from kb.policy import POLICY_SCRIPT
 
 INDEX_FILE = "index.html"
-_GENERATED = {SITE_INFO_FILE, POLICY_SCRIPT, "search-index.json"}
+_GENERATED = {SITE_INFO_FILE, POLICY_SCRIPT}
+"""Vendor files kb writes for the site (not scripts from node_modules)."""
 
 
 class GateError(Exception):
