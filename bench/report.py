@@ -122,7 +122,7 @@ def target_lines(results: list[SizeResult]) -> list[str]:
         else:
             lines.append(
                 f"  {label} @ {TARGET_SIZE:,}: {value:.2f}{unit} "
-                f"(target ≤ {limit:g}{unit.strip()}) {_mark(value, limit)}"
+                f"(target ≤ {limit:g}{unit}) {_mark(value, limit)}"
             )
     lines.append(growth_line(results))
     return lines
