@@ -169,6 +169,50 @@ def test_a_change_of_a_link_target_is_never_hidden_by_the_cache(
     assert run(root).codes["docs/n/a.md"] == ["LNK201"]
 
 
+def test_a_link_target_turning_draft_is_never_hidden_by_the_cache(
+    site: SiteBuilder, run: Callable[..., Run]
+) -> None:
+    root = site({**FILES, "docs/n/a.md": _note("A", "[b](b.md)\n")})
+    assert "docs/n/a.md" not in run(root).codes
+    draft = "---\ntype: note\ntitle: B\ndraft: true\n---\n# B\n"
+    (root / "docs/n/b.md").write_text(draft, "utf-8")
+    assert run(root).codes["docs/n/a.md"] == ["LNK207"]
+
+
+def test_links_into_a_page_are_not_rechecked_when_its_anchors_stay(
+    site: SiteBuilder, kb: KbRunner
+) -> None:
+    root = site(
+        {
+            **FILES,
+            "docs/n/a.md": _note("A", "[b](b.md#intro)\n"),
+            "docs/n/b.md": _note("B", "## Intro\n"),
+        }
+    )
+    assert kb(root, "build")[0] == 0
+    linker = load_site(load_settings(root))
+    state = linker.cache.links[linker.key("docs/n/a.md")][0] if linker.cache else None
+    (root / "docs/n/b.md").write_text(_note("B", "## Intro\n\nMore text.\n"), "utf-8")
+    edited = load_site(load_settings(root))
+    assert edited.key("docs/n/b.md") != linker.key("docs/n/b.md")
+    assert edited.infos["docs/n/b.md"].anchors == linker.infos["docs/n/b.md"].anchors
+    assert edited.cache is not None and state is not None
+    assert edited.cache.links[edited.key("docs/n/a.md")][0] == state
+
+
+def test_lost_lazy_cache_shards_are_parsed_again(
+    site: SiteBuilder, run: Callable[..., Run], kb: KbRunner
+) -> None:
+    root = site({**FILES, "docs/n/a.md": _note("A", "[b](b.md#nope)\n")})
+    assert kb(root, "build")[0] == 2
+    for path in (root / ".kb-cache").glob("*-??.marshal"):  # full parses and search parts
+        path.unlink()
+    assert run(root).codes["docs/n/a.md"] == ["LNK202"]
+    (root / "docs/n/b.md").write_text(_note("B", "## Nope\n"), "utf-8")
+    assert "docs/n/a.md" not in run(root).codes
+    assert kb(root, "build")[0] == 0
+
+
 def test_renaming_a_page_is_seen(site: SiteBuilder, run: Callable[..., Run]) -> None:
     root = site({**FILES, "docs/n/a.md": _note("A", "[c](c.md)\n")})
     assert "docs/n/a.md" not in run(root).codes

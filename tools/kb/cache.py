@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,50 @@ _GATE_FORMAT = "kb-gate-1"
 """HTML-gate verdicts do not depend on kb's Python code: kept apart from the salted parts."""
 _SHARD_NAME = "pages-{:x}.marshal"
 _SHARDS = 16
-_PART_NAME = "search-{:02x}.marshal"
-_PART_SHARDS = 64
-"""Search parts are large (a page's distinct tokens) and only changed pages' are read on a
-warm run: many small shards, each loaded on first use."""
+_LAZY_SHARDS = 64
+
+
+class LazyShards:
+    """Per-page data that most runs never read (search parts, the full parse of a page):
+    kept by content key in many small shard files, each read on first use and rewritten
+    only when it changed."""
+
+    def __init__(self, name: str, salt: str, folder: Path | None) -> None:
+        self.name, self.salt, self.folder = name, salt, folder
+        self.shards: dict[int, dict[str, Any]] = {}
+        self.dirty: set[int] = set()
+
+    def get(self, key: str) -> Any:
+        return self._shard(_lazy_shard(key)).get(key)
+
+    def put(self, key: str, value: Any) -> None:
+        number = _lazy_shard(key)
+        self._shard(number)[key] = value
+        self.dirty.add(number)
+
+    def forget(self, keys: Iterable[str]) -> None:
+        """Rewrite the shards holding `keys` without entries of dead pages."""
+        self.dirty.update(_lazy_shard(k) for k in keys)
+
+    def save(self, live: set[str]) -> None:
+        assert self.folder is not None
+        for number in sorted(self.dirty):
+            kept = {k: v for k, v in self._shard(number).items() if k in live}
+            _write_part(self._path(number), (_CACHE_FORMAT, self.salt, kept))
+        self.dirty.clear()
+
+    def _shard(self, number: int) -> dict[str, Any]:
+        shard = self.shards.get(number)
+        if shard is None:
+            shard = self.shards[number] = {}
+            if self.folder is not None:
+                data = _read_part(self._path(number), self.salt)
+                shard.update(data[2] if data is not None else {})
+        return shard
+
+    def _path(self, number: int) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{self.name}-{number:02x}.marshal"
 _CACHE_FORMAT = f"kb-cache-{__version__}-4"
 
 
@@ -57,27 +98,24 @@ class PageCache:
     """Whether the small state part (stats, links, generated) needs writing."""
     dirty_shards: set[int] = field(default_factory=set)
     """Entry shards that changed; only those files are rewritten."""
-    parts: dict[int, dict[str, Any]] = field(default_factory=dict)
-    """Search parts by shard number, then content key; a shard is read on first use."""
-    dirty_part_shards: set[int] = field(default_factory=set)
     extras: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Stages' own state by name (the search index's), see `extra`."""
     folder: Path | None = None
     """Where the cache lives; None when nothing is read or written (--no-cache)."""
     persist: bool = True
 
-    def add(self, key: str, encoded: EncodedPage) -> None:
+    def __post_init__(self) -> None:
+        self.parts = LazyShards("search", self.salt, self.folder)
+        """Search parts (kb.searchtext.page_part) by content key."""
+        self.full = LazyShards("full", self.salt, self.folder)
+        """The full parse of each page (lines, headings, links, regions), by content key."""
+
+    def add(self, key: str, encoded: EncodedPage, full: bytes, part: Any) -> None:
         self.entries[key] = encoded
         self.dirty_shards.add(_shard(key))
-
-    def add_part(self, key: str, part: Any) -> None:
-        number = _part_shard(key)
-        self.parts_in(number)[key] = part
-        self.dirty_part_shards.add(number)
-
-    def part(self, key: str) -> Any:
-        """The search part stored for a content key, or None (the caller recomputes it)."""
-        return self.parts_in(_part_shard(key)).get(key)
+        self.full.put(key, full)
+        if part is not None:
+            self.parts.put(key, part)
 
     def extra(self, name: str) -> dict[str, Any]:
         """A stage's own state between runs (`name`.marshal, builtin values only), read on
@@ -90,16 +128,6 @@ class PageCache:
             state = self.extras[name] = dict(data[2]) if data and isinstance(data[2], dict) else {}
         return state
 
-    def parts_in(self, number: int) -> dict[str, Any]:
-        """One shard of search parts, read from disk on first use."""
-        shard = self.parts.get(number)
-        if shard is None:
-            shard = self.parts[number] = {}
-            if self.folder is not None:
-                data = _read_part(self.folder / _PART_NAME.format(number), self.salt)
-                shard.update(data[2] if data is not None else {})
-        return shard
-
 
 def forget_removed(cache: PageCache, keys: dict[str, str]) -> None:
     """Drop entries of files that are gone or changed, so the cache does not grow forever."""
@@ -108,7 +136,8 @@ def forget_removed(cache: PageCache, keys: dict[str, str]) -> None:
     if len(cache.entries) != len(live) or len(cache.stats) != len(keys):
         gone = [k for k in cache.entries if k not in live]
         cache.dirty_shards.update(_shard(k) for k in gone)
-        cache.dirty_part_shards.update(_part_shard(k) for k in gone)
+        cache.parts.forget(gone)
+        cache.full.forget(gone)
         cache.entries = {k: v for k, v in cache.entries.items() if k in live}
         cache.stats = {f: s for f, s in cache.stats.items() if f in keys}
         cache.links = {k: v for k, v in cache.links.items() if k in live}
@@ -136,8 +165,8 @@ def _shard(key: str) -> int:
     return int(key[0], 16) % _SHARDS
 
 
-def _part_shard(key: str) -> int:
-    return int(key[:2], 16) % _PART_SHARDS
+def _lazy_shard(key: str) -> int:
+    return int(key[:2], 16) % _LAZY_SHARDS
 
 
 def _cache_dir(settings: Settings) -> Path:
@@ -193,7 +222,7 @@ def save_cache(settings: Settings, cache: PageCache | None) -> None:
         cache.dirty = True  # forget memoised output and verdicts of older states
     extras = {name: state for name, state in cache.extras.items() if state.pop("dirty", False)}
     if not cache.persist or not (
-        cache.dirty or cache.dirty_shards or cache.dirty_part_shards or extras
+        cache.dirty or cache.dirty_shards or cache.parts.dirty or cache.full.dirty or extras
     ):
         return
     folder = _cache_dir(settings)
@@ -208,9 +237,8 @@ def save_cache(settings: Settings, cache: PageCache | None) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for number, entries in shards.items():
             _write_part(folder / _SHARD_NAME.format(number), (_CACHE_FORMAT, cache.salt, entries))
-        for number in cache.dirty_part_shards:
-            parts = {k: v for k, v in cache.parts_in(number).items() if k in cache.live}
-            _write_part(folder / _PART_NAME.format(number), (_CACHE_FORMAT, cache.salt, parts))
+        cache.parts.save(cache.live)
+        cache.full.save(cache.live)
         for name, extra in extras.items():
             _write_part(folder / f"{name}.marshal", (_CACHE_FORMAT, cache.salt, extra))
         _write_part(folder / _STATE_NAME, state)
@@ -219,7 +247,6 @@ def save_cache(settings: Settings, cache: PageCache | None) -> None:
         return
     cache.dirty = False
     cache.dirty_shards.clear()
-    cache.dirty_part_shards.clear()
 
 
 def _live(cache: PageCache) -> tuple[dict[str, Any], dict[str, Any]]:

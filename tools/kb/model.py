@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import marshal
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -67,7 +68,16 @@ class PageInfo:
     metadata did not change never decodes it (generated files are memoised on the blobs).
     """
 
-    __slots__ = ("file", "meta_blob", "diagnostics", "targets", "has_regions", "draft", "_meta")
+    __slots__ = (
+        "file",
+        "meta_blob",
+        "diagnostics",
+        "targets",
+        "has_regions",
+        "draft",
+        "anchors",
+        "_meta",
+    )
 
     def __init__(
         self,
@@ -85,6 +95,8 @@ class PageInfo:
         self.has_regions = has_regions
         self.draft: bool | None = None
         """Known without decoding the metadata when it came from the cache."""
+        self.anchors = ""
+        """Digest of the page's heading slugs: links into it depend on nothing else of it."""
         self._meta: Any = _UNSET
 
     @property
@@ -115,14 +127,16 @@ _UNSET = object()
 
 
 # A compact, builtin-only form of a parsed page for the cache and for worker processes:
-# marshal handles it far faster than pickle handles the objects. The part most runs need
-# (PageInfo) is kept apart from the part only re-checked pages need (`heavy` bytes).
+# marshal handles it far faster than pickle handles the objects. The part every run needs
+# (PageInfo) is kept apart from the full parse only re-checked pages need (bytes, stored in
+# lazily read cache shards).
 EncodedPage = tuple[Any, ...]
 
 
-def encode_page(page: ParsedPage) -> EncodedPage:
+def encode_page(page: ParsedPage) -> tuple[EncodedPage, bytes]:
+    """(what every run reads of the page, the full parse that only re-checks read)."""
     resolved = resolve_links(page.file, page.links)
-    heavy = marshal.dumps(
+    full = marshal.dumps(
         (
             page.lines,
             tuple(tuple(h) for h in page.headings),
@@ -134,20 +148,23 @@ def encode_page(page: ParsedPage) -> EncodedPage:
     diagnostics = tuple(d.encode() for d in page.diagnostics)
     targets = link_targets(page.file, page.links, resolved)
     meta_blob = marshal.dumps(_encode_value(page.meta))
-    draft = page.is_draft
-    return (page.file, meta_blob, diagnostics, targets, bool(page.regions), draft, heavy)
+    slugs = "\0".join(sorted({h.slug for h in page.headings}))
+    anchors = hashlib.blake2b(slugs.encode(), digest_size=10).hexdigest()
+    light = (page.file, meta_blob, diagnostics, targets, bool(page.regions), page.is_draft, anchors)
+    return light, full
 
 
 def decode_info(data: EncodedPage) -> PageInfo:
-    file, meta_blob, diagnostics, targets, has_regions, draft, _ = data
+    file, meta_blob, diagnostics, targets, has_regions, draft, anchors = data
     info = PageInfo(file, meta_blob, _decode_diagnostics(diagnostics), targets, has_regions)
     info.draft = draft
+    info.anchors = anchors
     return info
 
 
-def decode_refs(data: EncodedPage) -> PageRefs:
+def decode_refs(full: bytes) -> PageRefs:
     """Just what the link check needs, as plain tuples (no per-item objects)."""
-    _, headings, links, _, resolved = marshal.loads(data[6])
+    _, headings, links, _, resolved = marshal.loads(full)
     return PageRefs(links, resolved, frozenset(h[3] for h in headings))
 
 
@@ -159,12 +176,11 @@ class PageRefs(NamedTuple):
     slugs: frozenset[str]
 
 
-def decode_page(data: EncodedPage, info: PageInfo | None = None) -> ParsedPage:
-    info = info or decode_info(data)
+def decode_page(full: bytes, info: PageInfo) -> ParsedPage:
     from kb.markdown import Heading, Link  # noqa: PLC0415 - most runs decode no page
     from kb.render.regions import Region  # noqa: PLC0415
 
-    lines, headings, links, regions, _ = marshal.loads(data[6])
+    lines, headings, links, regions, _ = marshal.loads(full)
     new = tuple.__new__
     return ParsedPage(
         info.file,

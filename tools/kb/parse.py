@@ -47,17 +47,16 @@ def parse_pages(
     job = _Job(root, bytes.fromhex(cache.salt), ctx, frozenset(cache.entries))
     parsed = 0
     signatures = dict(misses)
-    for file, key, encoded, part in _run(job, [file for file, _ in misses], settings.jobs):
+    for file, key, result in _run(job, [file for file, _ in misses], settings.jobs):
         keys[file] = key
         cache.stats[file] = (*signatures[file], key)
         cache.dirty = True
-        if encoded is None:
+        if result is None:
             by_file[file] = cache.entries[key]
         else:
             parsed += 1
-            cache.add(key, encoded)
-            if part is not None:
-                cache.add_part(key, part)
+            encoded, full, part = result
+            cache.add(key, encoded, full, part)
             by_file[file] = encoded
     forget_removed(cache, keys)
     stats = {
@@ -80,8 +79,8 @@ class _Job:
     """Content keys already cached: those pages are hashed but not parsed."""
 
 
-_Result = tuple[str, str, EncodedPage | None, Any]
-"""(file, content key, encoded page or None when cached, search part)."""
+_Result = tuple[str, str, tuple[EncodedPage, bytes, Any] | None]
+"""(file, content key, None when cached else (encoded page, full parse, search part))."""
 
 
 def _run(job: _Job, files: list[str], jobs: int) -> list[_Result]:
@@ -114,13 +113,19 @@ def _process(job: _Job, files: list[str]) -> list[_Result]:
         digest.update(raw)
         key = digest.hexdigest()
         if key in job.known:
-            results.append((file, key, None, None))
+            results.append((file, key, None))
         else:
-            from kb.parser import parse_page  # noqa: PLC0415 - warm runs parse nothing
-
-            page = parse_page(file, raw, job.ctx, special=is_special(file))
-            results.append((file, key, encode_page(page), page.search))
+            results.append((file, key, parse_encoded(file, raw, job.ctx)))
     return results
+
+
+def parse_encoded(file: str, raw: bytes, ctx: ParseContext) -> tuple[EncodedPage, bytes, Any]:
+    """Parse one page into (encoded page, full parse, search part), as the cache keeps it."""
+    from kb.parser import parse_page  # noqa: PLC0415 - warm runs parse nothing
+
+    page = parse_page(file, raw, ctx, special=is_special(file))
+    encoded, full = encode_page(page)
+    return encoded, full, page.search
 
 
 _WORKER_JOB: _Job | None = None

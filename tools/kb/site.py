@@ -23,7 +23,7 @@ from kb.model import (
     decode_page,
     decode_refs,
 )
-from kb.parse import is_special, parse_pages
+from kb.parse import is_special, parse_encoded, parse_pages
 from kb.vocabulary import Term, load_vocabulary
 from kb.writer import read_regular
 from kb.yamlio import MAX_DATA_BYTES
@@ -34,9 +34,15 @@ T = TypeVar("T")
 class Pages(Mapping[str, ParsedPage]):
     """Pages by file, decoded from their cache entries on first access."""
 
-    def __init__(self, encoded: dict[str, EncodedPage], infos: dict[str, PageInfo]) -> None:
+    def __init__(
+        self,
+        encoded: dict[str, EncodedPage],
+        infos: dict[str, PageInfo],
+        full: Callable[[str], bytes],
+    ) -> None:
         self._encoded = encoded
         self._infos = infos
+        self._full = full
         self._decoded: dict[str, ParsedPage] = {}
         self._refs: dict[str, PageRefs] = {}
 
@@ -44,13 +50,13 @@ class Pages(Mapping[str, ParsedPage]):
         """A page's links, their resolutions and its heading slugs, as plain tuples."""
         refs = self._refs.get(file)
         if refs is None:
-            refs = self._refs[file] = decode_refs(self._encoded[file])
+            refs = self._refs[file] = decode_refs(self._full(file))
         return refs
 
     def __getitem__(self, file: str) -> ParsedPage:
         page = self._decoded.get(file)
         if page is None:
-            page = self._decoded[file] = decode_page(self._encoded[file], self._infos[file])
+            page = self._decoded[file] = decode_page(self._full(file), self._infos[file])
         return page
 
     def __iter__(self) -> Iterator[str]:
@@ -107,18 +113,24 @@ class Site:
 
     def search_part(self, file: str) -> Any:
         """What the search index needs of a content page (`kb.searchtext.page_part`),
-        computed when the page was parsed; recomputed if the cache lost it."""
-        key = self.key(file)
-        part = self.cache.part(key) if self.cache is not None else None
-        if part is None and self.context is not None:
-            from kb.parser import parse_page  # noqa: PLC0415 - only when a part was lost
+        computed when the page was parsed."""
+        part = self.cache.parts.get(self.key(file)) if self.cache is not None else None
+        return part if part is not None else self._parse_again(file)[2]
 
-            limit = read_limit(self.settings.max_page_kb, file)
-            raw = read_regular(str(self.settings.path(file)), limit)
-            part = parse_page(file, raw, self.context, special=is_special(file)).search
-            if part is not None and self.cache is not None:
-                self.cache.add_part(key, part)
-        return part
+    def full_parse(self, file: str) -> bytes:
+        """The full parse of a page (lines, headings, links, regions), as the cache keeps it."""
+        full = self.cache.full.get(self.key(file)) if self.cache is not None else None
+        return full if full is not None else self._parse_again(file)[1]
+
+    def _parse_again(self, file: str) -> tuple[EncodedPage, bytes, Any]:
+        """A page whose lazily stored parts the cache lost (a deleted shard file)."""
+        assert self.context is not None
+        limit = read_limit(self.settings.max_page_kb, file)
+        raw = read_regular(str(self.settings.path(file)), limit)
+        encoded, full, part = parse_encoded(file, raw, self.context)
+        if self.cache is not None:
+            self.cache.add(self.key(file), encoded, full, part)
+        return encoded, full, part
 
     def folder_files(self, folder: str) -> list[str]:
         """The files directly in `folder` (repo-relative), sorted; indexed once per run."""
@@ -214,7 +226,7 @@ def load_site(settings: Settings, *, use_cache: bool = True, reuse: Site | None 
         cache = PageCache(salt, persist=False)
     by_file, stats = parse_pages(settings, page_files, ctx, cache, walked.signatures)
     infos = {file: decode_info(encoded) for file, encoded in by_file.items()}
-    pages = Pages(by_file, infos)
+    pages = Pages(by_file, infos, lambda file: site.full_parse(file))
     site = Site(settings, vocabulary, infos, pages, sections, files, found, stats, cache)
     site.irregular = walked.irregular
     site.signatures = walked.signatures

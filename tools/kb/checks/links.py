@@ -29,9 +29,11 @@ def check_links(site: Site) -> Iterator[Diagnostic]:
 def _dependency_state(site: Site, info: PageInfo) -> tuple[str, ...]:
     """What the findings depend on besides the page itself: each target's content or presence."""
     state = []
+    infos = site.infos
     for target in info.targets:
-        if target in site.infos:
-            state.append(site.key(target) or "page")
+        if target in infos:  # a link into a page depends on its anchors and draft state only
+            dest = infos[target]
+            state.append(dest.anchors + ("~" if dest.is_draft else ""))
         else:
             state.append("file" if target in site.files else "missing")
     return tuple(state)
