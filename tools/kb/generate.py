@@ -4,6 +4,7 @@ changes from the model and written atomically; stale ones become findings."""
 from __future__ import annotations
 
 import difflib
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,9 +107,16 @@ def plan_tables(site: Site) -> tuple[list[FileChange], list[Diagnostic]]:
         page = site.pages[file]
         wanted = expected_regions(site, page)
         problems.extend(d for _, _, d in wanted if d is not None)
-        change = _rewrite_regions(site.settings.path(file), file, [w for _, w, _ in wanted])
+        contents = [w for _, w, _ in wanted]
+        digest = hashlib.blake2b(repr(contents).encode(), digest_size=16).hexdigest()
+        up_to_date = f"regions\0{file}\0{site.key(file)}\0{digest}"
+        if site.known(up_to_date):
+            continue  # this very file already holds these very tables: nothing to read
+        change = _rewrite_regions(site.settings.path(file), file, contents)
         if change is not None:
             changes.append(change)
+        elif site.key(file):
+            site.note(up_to_date)
     return changes, problems
 
 

@@ -193,6 +193,20 @@ class Site:
         cache.dirty = True
         return found
 
+    def known(self, fact: str) -> bool:
+        """Whether an earlier run (or this one) `noted` this fact; facts name the content
+        they hold for, so a changed input is a different fact."""
+        if self.cache is None or fact not in self.cache.generated:
+            return False
+        self.cache.used.add(fact)
+        return True
+
+    def note(self, fact: str) -> None:
+        if self.cache is not None:
+            self.cache.generated[fact] = True
+            self.cache.used.add(fact)
+            self.cache.dirty = True
+
     def memo(self, name: str, compute: Callable[[], T]) -> T:
         """`compute()` once per metadata state: generated output depends on metadata only."""
         if self.cache is None:
