@@ -95,7 +95,11 @@ def kb_env(repo: Path) -> dict[str, str]:
     """Make `python -m kb` import the working tree's kb even if it is not installed."""
     tools = str(repo / "tools")
     old = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": tools + (os.pathsep + old if old else "")}
+    env = {**os.environ, "PYTHONPATH": tools + (os.pathsep + old if old else "")}
+    # As installed, kb runs from byte-compiled modules: a machine that forbids writing them
+    # would time the compilation of kb's sources on every run instead of kb's work.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def kb_cmd(opts: Options, site: Path, *extra: str, command: str = "build") -> list[str]:
