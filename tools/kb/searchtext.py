@@ -23,6 +23,7 @@ touches a token again:
 
 from __future__ import annotations
 
+import functools
 import html
 import operator
 import re
@@ -111,9 +112,12 @@ def _range(low: int, high: int) -> str:
     return f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}"
 
 
-_INERT = _inert_ranges()
-_NEEDS_NFKC = re.compile(rf"[^\x00-\x7f{_INERT}]")
-_NFKC_RUN = re.compile(rf".?[^\x00-\x7f{_INERT}]+", re.S)
+@functools.cache
+def _nfkc_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(any character to fold, a run of them): built on first use, not at import (a warm
+    build that tokenises nothing does not pay for scanning the ranges)."""
+    inert = _inert_ranges()
+    return re.compile(rf"[^\x00-\x7f{inert}]"), re.compile(rf".?[^\x00-\x7f{inert}]+", re.S)
 
 
 def fold(text: str) -> str:
@@ -144,10 +148,11 @@ def distinct_tokens(text: str) -> dict[str, None]:
 def count_tokens(text: str) -> Counter[str]:
     """How often each token of `text` occurs (`Counter(tokenize(text))`, computed in a few
     C-level passes: this runs over every page's text)."""
-    if _NEEDS_NFKC.search(text):
+    needs_nfkc, nfkc_run = _nfkc_patterns()
+    if needs_nfkc.search(text):
         # Only the characters NFKC may change are folded (each with the one before it,
         # which a combining mark composes with): the rest is known to stay as it is.
-        text = _NFKC_RUN.sub(_fold_match, text)
+        text = nfkc_run.sub(_fold_match, text)
     text = text.lower()
     counts: Counter[str] = Counter(_WORD.findall(text))
     runs = _RUN.findall(text)

@@ -159,9 +159,9 @@ class Site:
             for path in sorted(data_dir.glob("*.yaml")) if data_dir.is_dir() else []:
                 raw = read_regular(str(path), MAX_DATA_BYTES)
                 digest.update(path.name.encode() + b"\0" + raw)
-            for file in sorted(self.infos):
-                digest.update(file.encode() + b"\0")
-                digest.update(self.infos[file].meta_blob)
+            infos = self.infos
+            blobs = (f.encode() + b"\1" + infos[f].meta_blob for f in sorted(infos))
+            digest.update(b"\0".join(blobs))
             self._signature = digest.hexdigest()
         return self._signature
 
@@ -170,11 +170,9 @@ class Site:
         return self.once("targets_signature", self._targets_signature)
 
     def _targets_signature(self) -> str:
-        digest = hashlib.blake2b(digest_size=20)
-        for file in sorted(self.infos):
-            digest.update(file.encode() + b"\0" + "\0".join(self.infos[file].targets).encode())
-            digest.update(b"\1")
-        return digest.hexdigest()
+        infos = self.infos
+        text = "\1".join(f + "\0" + "\0".join(infos[f].targets) for f in sorted(infos))
+        return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
 
     def memo_findings(
         self, file: str, depends: tuple[str, ...], compute: Callable[[], Iterable[Diagnostic]]
