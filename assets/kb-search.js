@@ -810,8 +810,15 @@
           var item = el('li', 'kb-search-more');
           var button = el('button', '', '显示更多（还有 ' + (all.length - from - PAGE_ROWS) + ' 条）');
           button.type = 'button';
-          button.addEventListener('click', function () {
-            showRows(all, from + PAGE_ROWS, query, current);
+          button.addEventListener('click', function (event) {
+            button.disabled = true; // a second click before the rows arrive would add them twice
+            showRows(all, from + PAGE_ROWS, query, current).then(function () {
+              if (event.detail === 0 && current === generation) {
+                input.focus(); // pressed from the keyboard: its focus must not fall to <body>
+              }
+            }, function () {
+              button.disabled = false;
+            });
           });
           item.appendChild(button);
           list.appendChild(item);

@@ -7,11 +7,12 @@ served under a sub-path (``/medai/``) to prove that every asset URL is relative.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -71,18 +72,45 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the site once per session in a temporary directory; return its serve root."""
     serve_root = tmp_path_factory.mktemp("serve")
+    build_fixture_site(serve_root)
+    return serve_root
+
+
+def build_fixture_site(serve_root: Path, extra_pages: Mapping[str, str] | None = None) -> None:
+    """The fixture site in ``serve_root/SUB_PATH``, with ``extra_pages`` ({path in the site:
+    markdown}) added before the search index is written."""
     site = serve_root / SUB_PATH
     site.mkdir()
     shutil.copy2(REPO / "index.html", site / "index.html")
     shutil.copytree(REPO / "assets", site / "assets")
     shutil.copytree(FIXTURE_SITE, site, dirs_exist_ok=True)
     shutil.copy2(REPO / "docs" / "_404.md", site / "docs" / "_404.md")
+    for name, text in (extra_pages or {}).items():
+        path = site / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
     try:
         vendor_assets(REPO / "node_modules", site / "vendor", {"editUrl": EDIT_URL, "build": BUILD})
     except AssetError as exc:
         pytest.fail(f"cannot build the test site: {exc}")
     write_search_index(site)
-    return serve_root
+
+
+@pytest.fixture(scope="session")
+def serve_fixture_site_with(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[Mapping[str, str]], str]]:
+    """A factory: the fixture site plus extra pages ({path in the site: markdown}), built and
+    served like base_url until the session ends; returns the site's URL. A test module that
+    overrides ``base_url`` with it gets the ``site`` tab on that site."""
+    with contextlib.ExitStack() as servers:
+
+        def serve(extra_pages: Mapping[str, str]) -> str:
+            serve_root = tmp_path_factory.mktemp("serve-extra")
+            build_fixture_site(serve_root, extra_pages)
+            return servers.enter_context(contextlib.contextmanager(serve_on_loopback)(serve_root))
+
+        yield serve
 
 
 class _Handler(SimpleHTTPRequestHandler):
