@@ -2,7 +2,9 @@
  * MedAI Notes: the browser wall. Every piece of HTML the site inserts is sanitized here,
  * with DOMPurify (the browser's own parser, so no parser differential) and the site's
  * HTML policy (window.KB_POLICY, written by kb from tools/kb/data/html-policy.json: the same
- * file `kb check` judges pages by).
+ * file `kb check` judges pages by). The policy is compiled into rules by window.KB_HTML_POLICY
+ * (tools/kb/node/html-policy.mjs, which kb writes into vendor/kb-policy.js after the policy):
+ * the very code `kb check` judges with.
  *
  *   content   page HTML after every docsify plugin (afterEach, registered last), the sidebar
  *             and cover docsify compiles, the heading docsify adds (autoHeader)
@@ -21,12 +23,9 @@
   'use strict';
 
   var policy = window.KB_POLICY;
+  var rules = window.KB_HTML_POLICY;
   var factory = window.DOMPurify;
   var MAX_LOG = 500;
-  var NS = {
-    'http://www.w3.org/1998/Math/MathML': 'math:',
-    'http://www.w3.org/2000/svg': 'svg:'
-  };
 
   // What the wall removed, for tests and the curious (bounded).
   var wall = { ok: false, removed: [] };
@@ -39,198 +38,16 @@
     }
   }
 
-  /* ---------- the policy, compiled ---------- */
+  /* ---------- the policy, compiled (html-policy.mjs) ---------- */
 
-  function lower(list) {
-    return (list || []).map(function (item) {
-      return String(item).toLowerCase();
-    });
-  }
-
-  function compile(name, seen) {
-    var spec = policy.profiles[name];
-    var profile = {
-      name: name,
-      attributes: new Set(),
-      elements: new Map(),
-      values: new Map(),
-      urls: new Map(),
-      classes: new Set(),
-      classPatterns: [],
-      styles: new Map(),
-      reservedIdsAllowed: Boolean(spec.allow_reserved_ids)
-    };
-    seen = seen || [];
-    (spec.extends || []).forEach(function (base) {
-      if (seen.indexOf(base) === -1) {
-        merge(profile, compile(base, seen.concat([name])));
-      }
-    });
-    lower(spec.attributes).forEach(function (attr) {
-      profile.attributes.add(attr);
-    });
-    Object.keys(spec.elements || {}).forEach(function (key) {
-      var attrs = profile.elements.get(key.toLowerCase()) || new Set();
-      lower(spec.elements[key]).forEach(function (attr) {
-        attrs.add(attr);
-      });
-      profile.elements.set(key.toLowerCase(), attrs);
-    });
-    Object.keys(spec.values || {}).forEach(function (key) {
-      profile.values.set(key.toLowerCase(), new RegExp(spec.values[key]));
-    });
-    Object.keys(spec.urls || {}).forEach(function (key) {
-      profile.urls.set(key.toLowerCase(), spec.urls[key]);
-    });
-    (spec.classes || []).forEach(function (cls) {
-      profile.classes.add(cls);
-    });
-    (spec.class_patterns || []).forEach(function (pattern) {
-      profile.classPatterns.push(new RegExp(pattern));
-    });
-    Object.keys(spec.styles || {}).forEach(function (key) {
-      var rules = profile.styles.get(key.toLowerCase()) || new Map();
-      Object.keys(spec.styles[key]).forEach(function (prop) {
-        rules.set(prop, new RegExp(spec.styles[key][prop]));
-      });
-      profile.styles.set(key.toLowerCase(), rules);
-    });
-    return profile;
-  }
-
-  function merge(into, from) {
-    from.attributes.forEach(function (attr) {
-      into.attributes.add(attr);
-    });
-    from.elements.forEach(function (attrs, key) {
-      var mine = into.elements.get(key) || new Set();
-      attrs.forEach(function (attr) {
-        mine.add(attr);
-      });
-      into.elements.set(key, mine);
-    });
-    from.values.forEach(function (value, key) {
-      into.values.set(key, value);
-    });
-    from.urls.forEach(function (value, key) {
-      into.urls.set(key, value);
-    });
-    from.classes.forEach(function (cls) {
-      into.classes.add(cls);
-    });
-    into.classPatterns = into.classPatterns.concat(from.classPatterns);
-    from.styles.forEach(function (rules, key) {
-      var mine = into.styles.get(key) || new Map();
-      rules.forEach(function (rule, prop) {
-        mine.set(prop, rule);
-      });
-      into.styles.set(key, mine);
-    });
-    into.reservedIdsAllowed = into.reservedIdsAllowed || from.reservedIdsAllowed;
-  }
+  var compiled = null;
 
   function keyOf(node) {
-    return (NS[node.namespaceURI] || '') + String(node.localName || '').toLowerCase();
-  }
-
-  /* ---------- attribute values ---------- */
-
-  var SCHEME = /^([a-z][a-z0-9+.-]*):/i;
-  var frameHosts = new Set(lower((window.KB_POLICY && window.KB_POLICY.iframe_hosts) || []));
-  var dataImages = new Set(lower(policy && policy.data_images));
-
-  // As the URL parser sees it: surrounding C0 controls and spaces dropped, tabs and
-  // newlines removed anywhere.
-  function urlText(value) {
-    return String(value)
-      .replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '')
-      .replace(/[\t\n\r]/g, '');
+    return rules.keyOf(node.namespaceURI, node.localName || '');
   }
 
   function urlAllowed(kind, value, key) {
-    var url = urlText(value);
-    var scheme = SCHEME.exec(url);
-    scheme = scheme ? scheme[1].toLowerCase() : '';
-    if (kind === 'link') {
-      return !scheme || scheme === 'http' || scheme === 'https' || scheme === 'mailto';
-    }
-    if (kind === 'resource') {
-      if (!scheme) {
-        return !/^[\\/][\\/]/.test(url); // //host and \\host leave the site
-      }
-      var data = /^data:([a-z]+\/[a-z0-9.+-]+)[;,]/i.exec(url);
-      return key === 'img' && scheme === 'data' && Boolean(data) && dataImages.has(data[1].toLowerCase());
-    }
-    if (kind === 'frame') {
-      try {
-        var parsed = new URL(url);
-        return (
-          parsed.protocol === 'https:' &&
-          !parsed.username &&
-          !parsed.password &&
-          frameHosts.has(parsed.hostname.toLowerCase())
-        );
-      } catch (error) {
-        return false;
-      }
-    }
-    return false;
-  }
-
-  function classesAllowed(profile, value) {
-    return String(value)
-      .split(/[\t\n\f\r ]+/)
-      .filter(function (cls) {
-        return (
-          cls &&
-          (profile.classes.has(cls) ||
-            profile.classPatterns.some(function (pattern) {
-              return pattern.test(cls);
-            }))
-        );
-      });
-  }
-
-  // A deliberately small CSS grammar: `name: value` pairs of letters, digits, `#.%(),-` and
-  // spaces. Escapes, comments, strings, url() and !important never match, so what is kept
-  // here reads the same to the browser's CSS parser.
-  var DECLARATION = /^\s*([a-zA-Z-]+)\s*:\s*([#0-9a-zA-Z.%(), -]*?)\s*$/;
-
-  function stylesAllowed(profile, key, value) {
-    var rules = profile.styles.get(key);
-    var any = profile.styles.get('*');
-    if (!rules && !any) {
-      return [];
-    }
-    return String(value)
-      .split(';')
-      .filter(function (part) {
-        return part.trim();
-      })
-      .map(function (part) {
-        var match = DECLARATION.exec(part);
-        if (!match) {
-          return null;
-        }
-        var prop = match[1].toLowerCase();
-        var text = match[2].replace(/\s+/g, ' ').toLowerCase();
-        var rule = (rules && rules.get(prop)) || (any && any.get(prop));
-        return rule && rule.test(text) ? prop + ': ' + text : null;
-      })
-      .filter(Boolean);
-  }
-
-  function idAllowed(profile, value) {
-    if (profile.reservedIdsAllowed) {
-      return true;
-    }
-    var id = String(value);
-    return (
-      policy.reserved_ids.indexOf(id) === -1 &&
-      !policy.reserved_id_prefixes.some(function (prefix) {
-        return id.indexOf(prefix) === 0;
-      })
-    );
+    return !rules.urlProblem(compiled, kind, value, key);
   }
 
   /* ---------- one DOMPurify instance per profile ---------- */
@@ -240,7 +57,7 @@
   var ttPolicy = null; // identity policy DOMPurify parses with; never leaves this closure
 
   function makeSanitizer(name) {
-    var profile = compile(name);
+    var profile = compiled.profiles[name];
     var purify = factory(window);
     var tags = [];
     var attrs = new Set();
@@ -286,33 +103,30 @@
       var key = keyOf(node);
       var attr = data.attrName;
       var value = data.attrValue;
-      var own = profile.elements.get(key);
-      var keep = profile.attributes.has(attr) || Boolean(own && own.has(attr));
-      var rule = keep && (profile.values.get(key + ' ' + attr) || profile.values.get('* ' + attr));
-      if (rule && !rule.test(value)) {
+      var rule = rules.attributeRule(profile, key, attr);
+      var keep = rule.allowed;
+      if (keep && rule.value && !rule.value.test(value)) {
         keep = false;
       }
-      var kind = keep && profile.urls.get(key + ' ' + attr);
-      if (kind && !urlAllowed(kind, value, key)) {
+      if (keep && rule.url && !urlAllowed(rule.url, value, key)) {
         keep = false;
       }
-      if (keep && attr === 'id' && !idAllowed(profile, value)) {
+      if (keep && attr === 'id' && !profile.reservedIdsAllowed && rules.reservedId(compiled, value)) {
         keep = false;
       }
       var dropped = false; // a whole attribute that goes is in DOMPurify's own list
+      var split;
       if (keep && attr === 'class') {
-        var kept = classesAllowed(profile, value);
-        dropped = kept.length < value.split(/[\t\n\f\r ]+/).filter(Boolean).length;
-        keep = kept.length > 0;
-        data.attrValue = kept.join(' ');
+        split = rules.classes(profile, value);
+        dropped = split.dropped.length > 0;
+        keep = split.kept.length > 0;
+        data.attrValue = split.kept.join(' ');
       }
       if (keep && attr === 'style') {
-        var declarations = stylesAllowed(profile, key, value);
-        dropped = declarations.length < value.split(';').filter(function (part) {
-          return part.trim();
-        }).length;
-        keep = declarations.length > 0;
-        data.attrValue = declarations.join('; ');
+        split = rules.styles(profile, key, value);
+        dropped = split.dropped.length > 0;
+        keep = split.kept.length > 0;
+        data.attrValue = split.kept.join('; ');
       }
       if (dropped) {
         note(name, { element: key, attribute: attr, value: String(value).slice(0, 200) });
@@ -342,7 +156,14 @@
 
   /* ---------- fail closed ---------- */
 
-  if (!policy || !policy.profiles || typeof factory !== 'function' || !factory.isSupported) {
+  if (
+    !policy ||
+    !policy.profiles ||
+    !rules ||
+    typeof rules.compilePolicy !== 'function' ||
+    typeof factory !== 'function' ||
+    !factory.isSupported
+  ) {
     wall.error = 'the HTML sanitizer did not load';
     var nothing = function () {
       return '';
@@ -353,6 +174,8 @@
     window.KB_SANITIZE = { content: nothing, toc: nothing, katex: nothing, chrome: nothing };
     return;
   }
+
+  compiled = rules.compilePolicy(policy, policy.iframe_hosts || []);
 
   if (window.trustedTypes && window.trustedTypes.createPolicy) {
     ttPolicy = window.trustedTypes.createPolicy('kb-purify', {

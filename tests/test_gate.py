@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import marshal
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ import pytest
 from kb import gate
 from kb.config import load_settings
 from kb.gate import Request, judge_pages
+from kb.policy import POLICY_RULES, load_policy, render_policy_script
 from kb.runtime import find_runtime
 from tests.helpers import KbRunner, SiteBuilder, make_site
 
@@ -417,3 +420,119 @@ def test_a_symlinked_sidebar_is_neither_read_nor_written(
         assert code == 3, command
         assert "_sidebar.md is a symbolic link" in err and "Traceback" not in err
     assert target.read_text(encoding="utf-8") == "kept\n"
+
+
+# The policy compiler, run from both of its homes: vendor/kb-policy.js as the browser runs it
+# (a classic script) and node/html-policy.mjs as the gate imports it (a module).
+RULES_PROBE = r"""
+import fs from 'node:fs';
+import vm from 'node:vm';
+const [script, module, hosts, policyFile] = process.argv.slice(2);
+const window = {};
+vm.runInNewContext(fs.readFileSync(script, 'utf8'), { window, URL });
+await import(module);
+const HTML = 'http://www.w3.org/1999/xhtml';
+const SVG = 'http://www.w3.org/2000/svg';
+const LATEX = 'max-width: 100%;display: inline-flex;overflow: auto hidden;';
+function ask(rules, source) {
+  const policy = rules.compilePolicy(source, JSON.parse(hosts));
+  const { content, katex, toc } = policy.profiles;
+  const rule = (profile, key, name) => {
+    const r = rules.attributeRule(profile, key, name);
+    return [r.allowed, r.url || null, r.value ? r.value.source : null];
+  };
+  const url = (kind, key) => (value) => rules.urlProblem(policy, kind, value, key);
+  return {
+    links: ['javascript:alert(1)', ' java\tscript:x', 'MAILTO:a@b.c', '/docs/x', 'vbscript:x']
+      .map(url('link', 'a')),
+    images: ['//evil.example/x.png', 'data:image/png;base64,AA', 'https://evil.example/x.png']
+      .map(url('resource', 'img')),
+    video: ['data:image/png;base64,AA', 'x.mp4'].map(url('resource', 'video')),
+    frames: ['https://player.bilibili.com/v', 'http://player.bilibili.com/v',
+      'https://u:p@player.bilibili.com/v', 'https://evil.example/v', 'player.bilibili.com']
+      .map(url('frame', 'iframe')),
+    classes: [rules.classes(content, 'anchor  sidebar\tlang-python'),
+      rules.classes(toc, 'section-link')],
+    styles: [
+      rules.styles(content, 'docsify-latex', LATEX),
+      rules.styles(content, 'span', 'color:red'),
+      rules.styles(katex, 'span', 'color: RED ; position: fixed;;'),
+    ],
+    rules: [rule(content, 'a', 'href'), rule(content, 'img', 'onerror'),
+      rule(content, 'code', 'tabindex'), rule(katex, 'math:math', 'xmlns'),
+      rule(content, 'object', 'data')],
+    ids: ['main', 'kb-nav', 'intro'].map((id) => rules.reservedId(policy, id)),
+    keys: [rules.keyOf(HTML, 'DIV'), rules.keyOf(SVG, 'foreignObject'), rules.keyOf('urn:x', 'y')],
+  };
+}
+const browser = ask(window.KB_HTML_POLICY, window.KB_POLICY);
+const gate = ask(globalThis.KB_HTML_POLICY, JSON.parse(fs.readFileSync(policyFile, 'utf8')));
+process.stdout.write(JSON.stringify({ browser, gate }));
+"""
+
+
+def test_both_walls_compile_the_policy_with_one_module(tmp_path: Path) -> None:
+    # One copy of the rules: the browser gets the gate's own file through vendor/kb-policy.js.
+    script = render_policy_script(["Player.Bilibili.com"]).decode()
+    rules = POLICY_RULES.read_text(encoding="utf-8")
+    assert script.endswith(rules)
+    node_dir = POLICY_RULES.parent
+    assert "import './html-policy.mjs';" in (node_dir / "judge.mjs").read_text(encoding="utf-8")
+    sanitizer = (Path(__file__).parents[1] / "assets" / "kb-sanitize.js").read_text("utf-8")
+    assert "window.KB_HTML_POLICY" in sanitizer
+    judge_code = (node_dir / "judge.mjs").read_text(encoding="utf-8")
+    assert "new RegExp" not in sanitizer and "new RegExp" not in judge_code
+    assert rules.isascii()  # served as it is, whatever charset the host announces
+
+    (tmp_path / "kb-policy.js").write_text(script, encoding="utf-8")
+    (tmp_path / "probe.mjs").write_text(RULES_PROBE, encoding="utf-8")
+    (tmp_path / "policy.json").write_text(json.dumps(load_policy()), encoding="utf-8")
+    node = shutil.which("node")
+    assert node is not None
+    done = subprocess.run(
+        [
+            node,
+            str(tmp_path / "probe.mjs"),
+            str(tmp_path / "kb-policy.js"),
+            POLICY_RULES.as_uri(),
+            json.dumps(["player.bilibili.com"]),
+            str(tmp_path / "policy.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answers = json.loads(done.stdout)
+    assert answers["browser"] == answers["gate"]
+    seen = answers["gate"]
+    assert seen["links"] == ["javascript: URL", "javascript: URL", "", "", "vbscript: URL"]
+    assert seen["images"] == ["a URL on another host", "", "a URL on another host"]
+    assert seen["video"] == ["data: URL that is not a raster image", ""]
+    assert seen["frames"] == [
+        "",
+        "http: URL",
+        "a URL with credentials",
+        "host evil.example",
+        "not an absolute https URL",
+    ]
+    assert seen["classes"] == [
+        {"kept": ["anchor", "lang-python"], "dropped": ["sidebar"]},
+        {"kept": ["section-link"], "dropped": []},
+    ]
+    assert seen["styles"] == [
+        {
+            "kept": ["max-width: 100%", "display: inline-flex", "overflow: auto hidden"],
+            "dropped": [],
+        },
+        {"kept": [], "dropped": ["color:red"]},
+        {"kept": ["color: red"], "dropped": ["position: fixed"]},
+    ]
+    assert seen["rules"] == [
+        [True, "link", None],
+        [False, None, None],
+        [True, None, "^-?[0-9]$"],
+        [True, None, "^http:\\/\\/www\\.w3\\.org\\/1998\\/Math\\/MathML$"],
+        [False, None, None],
+    ]
+    assert seen["ids"] == [True, True, False]
+    assert seen["keys"] == ["div", "svg:foreignobject", "?:y"]
