@@ -345,6 +345,22 @@ def test_a_page_docsify_cannot_render_in_time_is_refused(site: SiteBuilder, kb: 
     assert ("docs/n/slow.md", 1, "SEC608") in found
 
 
+def test_each_page_reads_the_files_it_embeds_as_they_are_now(gate_site: Path) -> None:
+    # docsify keeps every file it fetched; one renderer serves many pages and many runs, so
+    # what it fetched for one page must not answer for another.
+    part = gate_site / "docs/_media/changing.md"
+    page = "[片段](../_media/changing.md ':include')\n"
+    try:
+        part.write_text("安全的片段\n", encoding="utf-8")
+        assert judge(gate_site, page) == []
+        part.write_text("<b onclick=x>1</b>\n", encoding="utf-8")
+        assert judge(gate_site, page) == [(BODY_LINE, "SEC602", "event handler 'onclick' on <b>")]
+        part.write_text("安全的片段\n", encoding="utf-8")
+        assert judge(gate_site, page + "\n" + page) == []
+    finally:
+        part.unlink()
+
+
 def test_the_csp_follows_iframe_hosts(site: SiteBuilder, kb: KbRunner) -> None:
     root = _repo(site, {})
     (root / "pyproject.toml").write_text(

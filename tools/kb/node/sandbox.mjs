@@ -106,7 +106,11 @@ function fileRequests(readSiteFile, gate) {
       this.status = text === null ? 404 : 200;
       this.statusText = text === null ? 'Not Found' : 'OK';
       this.response = this.responseText = text === null ? '' : text;
+      // docsify keeps what it fetched (by URL): the store is forgotten after the page.
+      if (text !== null) gate.files.expect(this._url, (stored) => stored && stored.content === text);
+      gate.loading += 1;
       setImmediate(() => {
+        gate.loading -= 1;
         for (const type of ['load', 'loadend']) {
           for (const listener of this._listeners[type] || []) quietly(listener, { target: this, type });
         }
@@ -206,9 +210,13 @@ export function startDocsify(scripts, readSiteFile) {
     },
   });
   const location = new Location(`${INDEX}#/`);
-  const gate = { open: false, requested: false, offsite: [] };
+  const files = new Forgetful();
+  const pageTokens = new Forgetful();
+  const gate = { open: false, requested: false, loading: 0, offsite: [], files };
   const globals = browserGlobals(document, location, fileRequests(readSiteFile, gate));
   const context = vm.createContext(globals);
+  const objects = vm.runInContext('Object.prototype', context);
+  files.prototype = pageTokens.prototype = objects;
   globals.window = globals.self = globals.globalThis = globals.top = globals.parent = context;
   context.KB_SITE = {};
 
@@ -251,6 +259,7 @@ export function startDocsify(scripts, readSiteFile) {
     throw new Error(`docsify did not start${loadErrors.length ? ` (${loadErrors.join('; ')})` : ''}`);
   }
   rememberFormulas(context);
+  const tokensOf = skipTokenKeys(context);
   const marked = compiler._marked;
   const lexer = marked.lexer;
   gate.open = true;
@@ -277,11 +286,17 @@ export function startDocsify(scripts, readSiteFile) {
       const tokens = lexer.call(this, src, options);
       if (!first) return tokens;
       first = false;
-      return mark(tokens, src);
+      const marked = mark(tokens, src);
+      tokensOf.page = marked;
+      // docsify keeps every page's tokens, keyed by its text: forgotten after the page.
+      pageTokens.expect(src, (stored) => Array.isArray(stored) && sameItems(stored, marked));
+      return marked;
     };
     return new Promise((resolve, reject) => {
       capture = (html) => {
         capture = null;
+        tokensOf.page = null;
+        pageTokens.forget();
         marked.lexer = lexer;
         const toc = compiler.subSidebar(context.$docsify.subMaxLevel || 0) || '';
         resolve({ html, toc });
@@ -294,6 +309,8 @@ export function startDocsify(scripts, readSiteFile) {
         docsify._renderMain(`${text}\n\n<!-- kb-render ${renders} -->\n`, {}, () => {});
       } catch (error) {
         capture = null;
+        tokensOf.page = null;
+        pageTokens.forget();
         marked.lexer = lexer;
         reject(error);
       }
@@ -305,7 +322,12 @@ export function startDocsify(scripts, readSiteFile) {
     route(routePath);
     const tokens = mark(lexer.call(marked, text), text);
     compiler.resetToc();
-    return compiler.compile(tokens);
+    tokensOf.page = tokens;
+    try {
+      return compiler.compile(tokens);
+    } finally {
+      tokensOf.page = null;
+    }
   }
 
   /**
@@ -328,13 +350,14 @@ export function startDocsify(scripts, readSiteFile) {
   }
 
   /**
-   * Whether docsify asked for a file since the last call: docsify keeps fetched files and
-   * embed results for good, so a sandbox that fetched must not serve another page.
+   * Whether docsify may still hold a file it fetched since the last call: it keeps fetched
+   * files for good, so a sandbox that cannot forget them (or that is still to receive one)
+   * must not serve another page.
    */
   function fetched() {
-    const answer = Boolean(gate.requested);
+    const requested = gate.requested;
     gate.requested = false;
-    return answer;
+    return (!files.forget() || gate.loading > 0) && requested;
   }
 
   /** URLs on other origins docsify asked for since the last call (embeds of other sites). */
@@ -343,6 +366,82 @@ export function startDocsify(scripts, readSiteFile) {
   }
 
   return { render, renderSidebar, doneEach, fetched, offsite, loadErrors, config: context.$docsify };
+}
+
+/**
+ * One of docsify's module-level caches (a plain object nothing outside docsify can reach),
+ * made forgetful. docsify keeps two for good: the tokens of every text it renders (keyed
+ * by the text: every page rendered stays in memory) and every file it fetched (keyed by
+ * URL: a later page would get the file as it was then). The object is found the first time
+ * docsify stores into it: a setter for that one key on the context's Object.prototype,
+ * which stores the value as the plain assignment would and is removed at once; the value
+ * must be the one kb expects there. From then on, the keys each page stored are deleted.
+ */
+class Forgetful {
+  constructor() {
+    this.prototype = null;
+    this.object = null;
+    this.keys = [];
+    this.hooked = new Set();
+    this.stray = false;
+  }
+
+  /** docsify is about to store under `key`; `expected(value)` tells its value. */
+  expect(key, expected) {
+    this.keys.push(key);
+    if (this.object || this.hooked.has(key) || Object.prototype.hasOwnProperty.call(this.prototype, key)) return;
+    const self = this;
+    this.hooked.add(key);
+    Object.defineProperty(this.prototype, key, {
+      configurable: true,
+      get: () => undefined,
+      set(value) {
+        self.unhook(key);
+        if (self.object === null && Object.getPrototypeOf(this) === self.prototype && expected(value)) {
+          self.object = this;
+        } else if (this !== self.object) {
+          self.stray = true;
+        }
+        Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true });
+      },
+    });
+  }
+
+  unhook(key) {
+    if (this.hooked.delete(key)) delete this.prototype[key];
+  }
+
+  /** Delete what was stored since the last call; false if it may still be held. */
+  forget() {
+    for (const key of this.hooked) delete this.prototype[key];
+    this.hooked.clear();
+    const keys = this.keys.splice(0);
+    if (this.object) for (const key of keys) delete this.object[key];
+    const clean = !this.stray;
+    this.stray = false;
+    return clean;
+  }
+}
+
+function sameItems(a, b) {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}
+
+/**
+ * docsify compiles a page's tokens through a memo made afresh on every call, keyed by the
+ * tokens as JSON: the key of a tree that is never looked up again costs as much as marked's
+ * parser. The page's own token list gets an empty key (the memo is empty, so the compile
+ * still runs); every other value is stringified as before.
+ */
+function skipTokenKeys(context) {
+  const json = vm.runInContext('JSON', context);
+  const stringify = json.stringify;
+  const tokensOf = { page: null };
+  json.stringify = function (value, ...rest) {
+    if (value !== null && value === tokensOf.page) return '';
+    return stringify.call(this, value, ...rest);
+  };
+  return tokensOf;
 }
 
 /**
@@ -374,12 +473,15 @@ function rememberFormulas(context) {
  */
 export function siteReader(root, maxBytes, reads, tooLarge = new Set()) {
   let realRoot;
-  try {
-    realRoot = fs.realpathSync(root);
-  } catch {
-    return () => null;
-  }
   return function readSiteFile(url) {
+    if (realRoot === undefined) {
+      try {
+        realRoot = fs.realpathSync(root);
+      } catch {
+        realRoot = null;
+      }
+    }
+    if (realRoot === null) return null;
     let rel;
     try {
       const parsed = new URL(url, `${INDEX}`);
