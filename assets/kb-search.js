@@ -879,7 +879,9 @@
     input.addEventListener('keydown', function (event) {
       if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
         event.preventDefault();
-        select(selected + (event.key === 'ArrowDown' ? 1 : -1));
+        var step = event.key === 'ArrowDown' ? 1 : -1;
+        // From the box, ArrowDown selects the first row and ArrowUp the last.
+        select(selected < 0 ? Math.min(step, 0) : selected + step);
       } else if (event.key === 'Enter') {
         var rows = list.querySelectorAll('li.kb-search-result');
         var row = rows[selected >= 0 ? selected : 0];

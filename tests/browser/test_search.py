@@ -131,8 +131,12 @@ def test_keyboard_navigation(site: Site) -> None:
     expect(page.locator(".sidebar input[type=search]")).to_be_focused()
     page.keyboard.type("卷积层")
     expect(page.locator(".kb-search-result").first).to_be_visible()
-    page.keyboard.press("ArrowDown")
+    rows = page.locator(".kb-search-result")
+    page.keyboard.press("ArrowUp")  # from the box: the last row
+    expect(rows.last).to_have_attribute("aria-selected", "true")
+    expect(page.locator('.kb-search-result[aria-selected="true"]')).to_have_count(1)
     page.keyboard.press("ArrowDown")  # past the last result, back to the first
+    expect(rows.first).to_have_attribute("aria-selected", "true")
     selected = page.locator('.kb-search-result[aria-selected="true"] a').first
     expect(selected).to_have_count(1)
     target = unquote(selected.get_attribute("href") or "")
