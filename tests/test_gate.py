@@ -361,6 +361,39 @@ def test_each_page_reads_the_files_it_embeds_as_they_are_now(gate_site: Path) ->
         part.unlink()
 
 
+def test_a_page_that_times_out_costs_no_other_page_its_verdict(
+    site: SiteBuilder, kb: KbRunner
+) -> None:
+    # A renderer holds several pages ahead; when it is replaced, the pages it held behind the
+    # slow one are rendered by its successor, each judged at its own lines.
+    slow = FRONT.replace("页面", "慢") + "$x$ " * 4000 + "\n"
+    unsafe = {
+        f"docs/n/c{i}.md": FRONT.replace("页面", f"丙{i}") + "正文\n" * i + "<b onclick=x>1</b>\n"
+        for i in range(1, 7)
+    }
+    root = _repo(site, {"docs/n/b.md": slow, **unsafe}, kb_toml="render_timeout = 1\n")
+    code, found = _check(kb, root, "--no-cache")
+    assert code == 2
+    assert sorted(found) == [
+        ("docs/n/b.md", 1, "SEC608"),
+        *((f"docs/n/c{i}.md", BODY_LINE + i, "SEC602") for i in range(1, 7)),
+    ]
+
+
+def test_pages_sent_together_keep_their_own_verdicts(gate_site: Path) -> None:
+    # Renderers take pages in batches and answer in batches: each verdict stays with its page.
+    settings = load_settings(gate_site)
+    runtime = find_runtime(settings)
+    bodies = [("正文\n" * i) + ("<b onclick=x>1</b>\n" if i % 3 == 0 else "") for i in range(40)]
+    requests = [
+        Request(f"docs/n/p{i}.md", f"/docs/n/p{i}", FRONT + body) for i, body in enumerate(bodies)
+    ]
+    verdicts = judge_pages(runtime, gate_site, settings.iframe_hosts, requests)
+    assert [[(f.line, f.code) for f in v.findings] for v in verdicts] == [
+        [(BODY_LINE + i, "SEC602")] if i % 3 == 0 else [] for i in range(40)
+    ]
+
+
 def test_the_csp_follows_iframe_hosts(site: SiteBuilder, kb: KbRunner) -> None:
     root = _repo(site, {})
     (root / "pyproject.toml").write_text(

@@ -1,7 +1,7 @@
 """The HTML gate: pages rendered by the site's own docsify, judged by the site's HTML policy.
 
-Python hands pages to `node tools/kb/node/gate.mjs` (one process, a worker thread per core)
-and gets findings back as JSON lines. One process serves every site that runs the same
+Python hands pages to `node tools/kb/node/gate.mjs` (one process, up to a worker thread per
+core) and gets findings back as JSON lines. One process serves every site that runs the same
 scripts, so it is kept for the life of the Python process (tests check many small sites).
 """
 
@@ -22,8 +22,10 @@ from kb.policy import POLICY_FILE
 from kb.runtime import GateError, Runtime
 
 GATE_SCRIPT = Path(__file__).parent / "node" / "gate.mjs"
-PAGES_PER_WORKER = 100
-"""Below this many pages per renderer, starting one more costs more than it saves."""
+PAGES_PER_WORKER = 500
+"""Below this many pages per renderer, starting one more costs more than it saves: a new
+renderer loads docsify and KaTeX and runs its first few hundred pages before V8 has compiled
+them (about 1.5 s of CPU, as much as some 500 pages cost once it has)."""
 MAX_INCLUDE_BYTES = 1 << 20
 """Largest file docsify may embed (`:include`) that the gate reads."""
 
@@ -210,7 +212,6 @@ def start_judging(
 ) -> Judging:
     """Start rendering and judging `requests`; raises GateError when the gate cannot run."""
     batch = list(requests)
-    # A worker takes about as long to start (docsify, KaTeX) as ~100 pages take to render.
     wanted = -(-len(batch) // PAGES_PER_WORKER)
     workers = max(1, min(jobs or os.cpu_count() or 1, wanted))
     key = (runtime.signature, workers, timeout)

@@ -1,6 +1,7 @@
 // One gate worker: renders pages with the site's docsify (sandbox.mjs) and judges the HTML
-// (judge.mjs). Messages: {id, kind: 'page' | 'sidebar', file, route, text} in,
-// {id, findings: [{line, code, message, hint}], reads: [files]} out.
+// (judge.mjs). Messages in: batches of requests [{id, kind: 'page' | 'sidebar', file, route,
+// text}, …], taken in order; out: {answers: [{id, findings: [{line, code, message, hint}],
+// reads: [files]}, …]}. Which request it is on is kept in `progress` (progress.mjs).
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -10,9 +11,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import { compilePolicy, judge } from './judge.mjs';
 import { LINE_BREAK, alignLines, findMarkers, locator, markTokens, normalizeNewlines } from './lines.mjs';
+import { PROGRESS_BUSY, PROGRESS_ID, PROGRESS_SEQ } from './progress.mjs';
 import { siteReader, startDocsify } from './sandbox.mjs';
 
 const config = workerData;
+const progress = config.progress;
 const parse5 = await import(pathToFileURL(path.join(config.nodeModules, 'parse5', 'dist', 'index.js')).href);
 const policySource = JSON.parse(fs.readFileSync(config.policyFile, 'utf8'));
 const policies = new Map();
@@ -21,7 +24,6 @@ let reads = new Set();
 let tooLarge = new Set();
 let readSite = () => null;
 let policy;
-let requestHosts = [];
 let docsify;
 
 let scripts;
@@ -35,10 +37,11 @@ try {
 }
 
 /**
- * A fresh docsify after a page that fetched files (docsify caches them by URL forever), and
- * every few hundred pages (docsify also keeps the tokens of every text it renders).
+ * A fresh docsify after a page whose fetched files it may still hold (sandbox.mjs makes it
+ * forget them, and the tokens of every text it renders, after each page), and every many
+ * thousand pages (its memos of paths and URLs grow a little with every page).
  */
-const RENDERS_PER_DOCSIFY = 5000;
+const RENDERS_PER_DOCSIFY = 20000;
 let renders = 0;
 function freshDocsify() {
   renders += 1;
@@ -47,30 +50,60 @@ function freshDocsify() {
   }
 }
 
+/** The compiled policy for these iframe hosts, with the verdicts on formulas under it. */
 function policyFor(hosts) {
   const key = JSON.stringify(hosts || []);
-  if (!policies.has(key)) policies.set(key, compilePolicy(policySource, hosts || []));
+  if (!policies.has(key)) {
+    policies.set(key, { rules: compilePolicy(policySource, hosts || []), formulas: new Map() });
+  }
   return policies.get(key);
 }
 
-parentPort.on('message', async (request) => {
+/** Answers wait here until the queue runs low, then go out in one message. */
+const ANSWERS_PER_MESSAGE = 4;
+const queue = [];
+let answers = [];
+let working = false;
+
+parentPort.on('message', (batch) => {
+  for (const request of batch) queue.push(request);
+  if (!working) work();
+});
+
+async function work() {
+  working = true;
+  while (queue.length) {
+    const request = queue.shift();
+    Atomics.store(progress, PROGRESS_ID, request.id);
+    Atomics.add(progress, PROGRESS_SEQ, 1);
+    Atomics.store(progress, PROGRESS_BUSY, 1);
+    answers.push(await answer(request));
+    Atomics.store(progress, PROGRESS_BUSY, 0);
+    if (answers.length >= ANSWERS_PER_MESSAGE || !queue.length) {
+      parentPort.postMessage({ answers });
+      answers = [];
+    }
+  }
+  working = false;
+}
+
+async function answer(request) {
   reads = new Set();
   tooLarge = new Set();
   readSite = siteReader(request.root, config.maxBytes, reads, tooLarge);
   policy = policyFor(request.iframeHosts);
-  requestHosts = request.iframeHosts || [];
   try {
     freshDocsify();
     const findings = request.kind === 'sidebar' ? sidebarFindings(request) : await pageFindings(request);
-    parentPort.postMessage({ id: request.id, findings, reads: [...reads].sort() });
+    return { id: request.id, findings, reads: [...reads].sort() };
   } catch (error) {
-    parentPort.postMessage({
+    return {
       id: request.id,
       findings: [unrenderable(`docsify failed on it: ${(error && error.message) || error}`)],
       reads: [...reads].sort(),
-    });
+    };
   }
-});
+}
 
 function unrenderable(why) {
   return {
@@ -81,15 +114,43 @@ function unrenderable(why) {
   };
 }
 
+const CONTEXTS = new Map();
+
 function context(tagName) {
-  return parse5.defaultTreeAdapter.createElement(tagName, 'http://www.w3.org/1999/xhtml', []);
+  let element = CONTEXTS.get(tagName);
+  if (!element) {
+    element = parse5.defaultTreeAdapter.createElement(tagName, 'http://www.w3.org/1999/xhtml', []);
+    CONTEXTS.set(tagName, element);
+  }
+  return element;
 }
+
+/**
+ * parse5's tree as the judge reads it: elements made with every field they will have (no
+ * change of shape while parsing), and where each node starts; where it ends is never read,
+ * so it is not kept.
+ */
+const TREE = {
+  ...parse5.defaultTreeAdapter,
+  createElement: (tagName, namespaceURI, attrs) => ({
+    nodeName: tagName,
+    tagName,
+    attrs,
+    namespaceURI,
+    childNodes: [],
+    parentNode: null,
+    sourceCodeLocation: null,
+  }),
+  createCommentNode: (data) => ({ nodeName: '#comment', data, parentNode: null, sourceCodeLocation: null }),
+  updateNodeSourceCodeLocation() {},
+};
 
 function parse(html, contextTag) {
   const errors = [];
   const fragment = parse5.parseFragment(context(contextTag), html, {
     sourceCodeLocationInfo: true,
     scriptingEnabled: true,
+    treeAdapter: TREE,
     onParseError: (error) => errors.push(error),
   });
   return { fragment, errors };
@@ -99,20 +160,30 @@ async function pageFindings(request) {
   let compiled = '';
   let starts = [];
   const { html, toc } = await docsify.render(request.route, request.text, (tokens, src) => {
-    compiled = normalizeNewlines(src);
+    compiled = src;
     const marked = markTokens(tokens, src, nonce);
     starts = marked.starts;
     return marked.tokens;
   });
-  const lines = request.text.split(LINE_BREAK);
-  const toSource = alignLines(request.text, compiled);
-  const located = locator(html, findMarkers(html, nonce), starts, toSource, lines);
   const { fragment, errors } = parse(html, 'article');
-  const found = judge(policy, 'content', fragment, errors, html).map((f) => place(f, located(f.offset, f.needle)));
+  // Most pages are clean: where a finding comes from in the source is worked out only
+  // for pages that have one.
+  const content = judge(policy.rules, 'content', fragment, errors, html);
+  const formulas = [];
   for (const math of await typeset(fragment)) {
-    for (const f of judgeFormula(math)) found.push(place(f, located(math.offset, f.needle || '$')));
+    for (const f of judgeFormula(math)) formulas.push([f, math]);
   }
-  for (const url of docsify.offsite()) {
+  const offsite = docsify.offsite();
+  const parsedToc = toc ? parse(toc, 'li') : null;
+  const tocFound = parsedToc ? judge(policy.rules, 'toc', parsedToc.fragment, parsedToc.errors, toc) : [];
+  if (!content.length && !formulas.length && !offsite.length && !tooLarge.size && !tocFound.length) return [];
+
+  const lines = request.text.split(LINE_BREAK);
+  const toSource = alignLines(request.text, normalizeNewlines(compiled));
+  const located = locator(html, findMarkers(html, nonce), starts, toSource, lines);
+  const found = content.map((f) => place(f, located(f.offset, f.needle)));
+  for (const [f, math] of formulas) found.push(place(f, located(math.offset, f.needle || '$')));
+  for (const url of offsite) {
     const index = lines.findIndex((text) => text.includes(url));
     found.push({
       line: index < 0 ? 1 : index + 1,
@@ -131,11 +202,10 @@ async function pageFindings(request) {
       hint: 'split the embedded file, or link to it instead of embedding it',
     });
   }
-  if (toc) {
+  if (tocFound.length) {
     // The table of contents repeats the headings: a finding there belongs to its heading.
     const headings = headingOffsets(fragment);
-    const parsed = parse(toc, 'li');
-    for (const f of judge(policy, 'toc', parsed.fragment, parsed.errors, toc)) {
+    for (const f of tocFound) {
       const id = tocTarget(toc, f.offset);
       const offset = headings.get(id);
       found.push(place(f, offset === undefined ? firstHeadingLine(lines) : located(offset, f.needle)));
@@ -151,24 +221,29 @@ function sidebarFindings(request) {
     starts = marked.starts;
     return marked.tokens;
   });
+  const { fragment, errors } = parse(html, 'div');
+  const found = judge(policy.rules, 'content', fragment, errors, html);
+  if (!found.length) return [];
   const lines = request.text.split(LINE_BREAK);
   const identity = lines.map((_, index) => index);
   const located = locator(html, findMarkers(html, nonce), starts, identity, lines);
-  const { fragment, errors } = parse(html, 'div');
-  return dedupe(judge(policy, 'content', fragment, errors, html).map((f) => place(f, located(f.offset, f.needle))));
+  return dedupe(found.map((f) => place(f, located(f.offset, f.needle))));
 }
 
-/** KaTeX's HTML, judged once per distinct output (pages repeat formulas). */
-const formulaVerdicts = new Map();
-
+/**
+ * KaTeX's HTML, judged once per distinct output (pages repeat formulas). KaTeX answers a
+ * formula it has typeset before with the same string, so the lookup hashes no new text.
+ */
 function judgeFormula(math) {
-  const key = `${math.tagName}\u0000${JSON.stringify(requestHosts)}\u0000${math.html}`;
-  let found = formulaVerdicts.get(key);
+  const cache = policy.formulas;
+  let byHtml = cache.get(math.tagName);
+  if (!byHtml) cache.set(math.tagName, (byHtml = new Map()));
+  let found = byHtml.get(math.html);
   if (!found) {
     const parsed = parse(math.html, math.tagName);
-    found = judge(policy, 'katex', parsed.fragment, parsed.errors, math.html);
-    if (formulaVerdicts.size > 50000) formulaVerdicts.clear();
-    formulaVerdicts.set(key, found);
+    found = judge(policy.rules, 'katex', parsed.fragment, parsed.errors, math.html);
+    if (byHtml.size > 50000) byHtml.clear();
+    byHtml.set(math.html, found);
   }
   return found;
 }
@@ -182,11 +257,12 @@ async function typeset(fragment) {
   const stack = [fragment];
   while (stack.length) {
     const node = stack.pop();
-    if (node.childNodes) for (let i = node.childNodes.length - 1; i >= 0; i--) stack.push(node.childNodes[i]);
+    const children = node.childNodes;
+    if (children) for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
     if (node.tagName && node.tagName.includes('-')) {
-      const list = byTag.get(node.tagName) || [];
-      list.push(standIn(node));
-      byTag.set(node.tagName, list);
+      const list = byTag.get(node.tagName);
+      if (list) list.push(new StandIn(node));
+      else byTag.set(node.tagName, [new StandIn(node)]);
     }
   }
   if (!byTag.size) return [];
@@ -200,45 +276,65 @@ async function typeset(fragment) {
   return written;
 }
 
-function standIn(node) {
-  const attrs = Object.fromEntries(node.attrs.map((a) => [a.name, a.value]));
-  const element = {
-    tagName: node.tagName,
-    nodeName: node.tagName.toUpperCase(),
-    offset: node.sourceCodeLocation ? node.sourceCodeLocation.startOffset : 0,
-    written: null,
-    style: {},
-    dataset: {},
-    classList: { add() {}, remove() {}, contains: () => false, toggle() {} },
-    getAttribute: (name) => (name in attrs ? attrs[name] : null),
-    hasAttribute: (name) => name in attrs,
-    setAttribute: (name, value) => {
-      attrs[name] = String(value);
-    },
-    removeAttribute: (name) => {
-      delete attrs[name];
-    },
-    querySelector: () => null,
-    querySelectorAll: () => [],
-    getElementsByTagName: () => [],
-    addEventListener() {},
-    appendChild: (child) => child,
-  };
-  let inner = parse5.serialize(node);
-  Object.defineProperty(element, 'innerHTML', {
-    get: () => inner,
-    set: (value) => {
-      inner = String(value);
-      element.written = inner;
-    },
-  });
-  Object.defineProperty(element, 'textContent', {
-    get: () => textOf(node),
-    set: (value) => {
-      inner = String(value).replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]);
-    },
-  });
-  return element;
+
+/** What a plugin's doneEach sees of a custom element: its attributes and its HTML. */
+class StandIn {
+  constructor(node) {
+    this.node = node;
+    this.tagName = node.tagName;
+    this.nodeName = node.tagName.toUpperCase();
+    this.offset = node.sourceCodeLocation ? node.sourceCodeLocation.startOffset : 0;
+    this.written = null;
+    this.style = {};
+    this.dataset = {};
+    this.classList = { add() {}, remove() {}, contains: () => false, toggle() {} };
+    this.attrs = null;
+    this.inner = null;
+  }
+  attributes() {
+    if (!this.attrs) this.attrs = new Map(this.node.attrs.map((a) => [a.name, a.value]));
+    return this.attrs;
+  }
+  getAttribute(name) {
+    const attrs = this.attributes();
+    return attrs.has(name) ? attrs.get(name) : null;
+  }
+  hasAttribute(name) {
+    return this.attributes().has(name);
+  }
+  setAttribute(name, value) {
+    this.attributes().set(name, String(value));
+  }
+  removeAttribute(name) {
+    this.attributes().delete(name);
+  }
+  querySelector() {
+    return null;
+  }
+  querySelectorAll() {
+    return [];
+  }
+  getElementsByTagName() {
+    return [];
+  }
+  addEventListener() {}
+  appendChild(child) {
+    return child;
+  }
+  get innerHTML() {
+    if (this.inner === null) this.inner = parse5.serialize(this.node);
+    return this.inner;
+  }
+  set innerHTML(value) {
+    this.inner = String(value);
+    this.written = this.inner;
+  }
+  get textContent() {
+    return textOf(this.node);
+  }
+  set textContent(value) {
+    this.inner = String(value).replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]);
+  }
 }
 
 function textOf(node) {
