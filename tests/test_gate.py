@@ -140,6 +140,8 @@ UNSAFE = [
         0,
     ),
     ("$\\href{javascript:alert(1)}{x}$ 与 [x](javascript:alert(2))\n", "SEC603", "javascript:", 0),
+    # A page whose only finding is a parse error.
+    ('<div title="a"title="b">x</div>\n', "SEC607", "attributes without a space between them", 0),
     ("## 标题 <img src=x onerror=alert(1)>\n", "SEC602", "onerror", 0),
     ("## <i title='>\" onfocus=alert(1) autofocus x=\"'>t</i>\n", "SEC602", "onfocus", 0),
     ("[x](../_media/frag.md ':include')\n", "SEC602", "onerror", 0),

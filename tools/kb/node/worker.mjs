@@ -145,15 +145,33 @@ const TREE = {
   updateNodeSourceCodeLocation() {},
 };
 
-function parse(html, contextTag) {
+/**
+ * parse5's tree of `html` parsed as the content of a `contextTag` element, and its parse
+ * errors. Unless `located`, the tree has no source locations: parse5 turns them on to report
+ * errors, but its tokenizer finds the same errors without them, and the tree is the same.
+ * Most pages are clean, so a page is judged first without them; only a page with a finding
+ * is parsed again to find where it comes from.
+ */
+function parse(html, contextTag, located = false) {
   const errors = [];
-  const fragment = parse5.parseFragment(context(contextTag), html, {
-    sourceCodeLocationInfo: true,
+  const parser = parse5.Parser.getFragmentParser(context(contextTag), {
+    sourceCodeLocationInfo: located,
     scriptingEnabled: true,
     treeAdapter: TREE,
     onParseError: (error) => errors.push(error),
   });
-  return { fragment, errors };
+  parser.options.sourceCodeLocationInfo = located;
+  parser.tokenizer.write(html, true);
+  return { fragment: parser.getFragment(), errors };
+}
+
+/** What `profile` finds in `html`: once without source locations, again with them if any. */
+function judgeHtml(html, contextTag, profile) {
+  const quick = parse(html, contextTag);
+  const found = judge(policy.rules, profile, quick.fragment, quick.errors, html);
+  if (!found.length) return { found, fragment: quick.fragment };
+  const exact = parse(html, contextTag, true);
+  return { found: judge(policy.rules, profile, exact.fragment, exact.errors, html), fragment: exact.fragment };
 }
 
 async function pageFindings(request) {
@@ -165,19 +183,28 @@ async function pageFindings(request) {
     starts = marked.starts;
     return marked.tokens;
   });
-  const { fragment, errors } = parse(html, 'article');
-  // Most pages are clean: where a finding comes from in the source is worked out only
-  // for pages that have one.
-  const content = judge(policy.rules, 'content', fragment, errors, html);
+  // Most pages are clean: where a finding comes from in the source is worked out only for
+  // pages that have one.
+  const quick = parse(html, 'article');
+  let content = judge(policy.rules, 'content', quick.fragment, quick.errors, html);
   const formulas = [];
-  for (const math of await typeset(fragment)) {
+  for (const math of await typeset(quick.fragment)) {
     for (const f of judgeFormula(math)) formulas.push([f, math]);
   }
   const offsite = docsify.offsite();
-  const parsedToc = toc ? parse(toc, 'li') : null;
-  const tocFound = parsedToc ? judge(policy.rules, 'toc', parsedToc.fragment, parsedToc.errors, toc) : [];
-  if (!content.length && !formulas.length && !offsite.length && !tooLarge.size && !tocFound.length) return [];
+  const tocJudged = toc ? judgeHtml(toc, 'li', 'toc') : { found: [] };
+  if (!content.length && !formulas.length && !offsite.length && !tooLarge.size && !tocJudged.found.length) {
+    return [];
+  }
 
+  const exact = parse(html, 'article', true);
+  const fragment = exact.fragment;
+  if (content.length) content = judge(policy.rules, 'content', fragment, exact.errors, html);
+  if (formulas.length) {
+    // The formulas were typeset in the tree without locations: the same elements, in order.
+    const offsets = customElementOffsets(fragment);
+    for (const [, math] of formulas) math.offset = offsets[math.index];
+  }
   const lines = request.text.split(LINE_BREAK);
   const toSource = alignLines(request.text, normalizeNewlines(compiled));
   const located = locator(html, findMarkers(html, nonce), starts, toSource, lines);
@@ -202,10 +229,10 @@ async function pageFindings(request) {
       hint: 'split the embedded file, or link to it instead of embedding it',
     });
   }
-  if (tocFound.length) {
+  if (tocJudged.found.length) {
     // The table of contents repeats the headings: a finding there belongs to its heading.
     const headings = headingOffsets(fragment);
-    for (const f of tocFound) {
+    for (const f of tocJudged.found) {
       const id = tocTarget(toc, f.offset);
       const offset = headings.get(id);
       found.push(place(f, offset === undefined ? firstHeadingLine(lines) : located(offset, f.needle)));
@@ -221,8 +248,7 @@ function sidebarFindings(request) {
     starts = marked.starts;
     return marked.tokens;
   });
-  const { fragment, errors } = parse(html, 'div');
-  const found = judge(policy.rules, 'content', fragment, errors, html);
+  const { found } = judgeHtml(html, 'div', 'content');
   if (!found.length) return [];
   const lines = request.text.split(LINE_BREAK);
   const identity = lines.map((_, index) => index);
@@ -240,8 +266,7 @@ function judgeFormula(math) {
   if (!byHtml) cache.set(math.tagName, (byHtml = new Map()));
   let found = byHtml.get(math.html);
   if (!found) {
-    const parsed = parse(math.html, math.tagName);
-    found = judge(policy.rules, 'katex', parsed.fragment, parsed.errors, math.html);
+    found = judgeHtml(math.html, math.tagName, 'katex').found;
     if (byHtml.size > 50000) byHtml.clear();
     byHtml.set(math.html, found);
   }
@@ -254,15 +279,17 @@ function judgeFormula(math) {
  */
 async function typeset(fragment) {
   const byTag = new Map();
+  let count = 0;
   const stack = [fragment];
   while (stack.length) {
     const node = stack.pop();
     const children = node.childNodes;
     if (children) for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
     if (node.tagName && node.tagName.includes('-')) {
+      const element = new StandIn(node, count++);
       const list = byTag.get(node.tagName);
-      if (list) list.push(new StandIn(node));
-      else byTag.set(node.tagName, [new StandIn(node)]);
+      if (list) list.push(element);
+      else byTag.set(node.tagName, [element]);
     }
   }
   if (!byTag.size) return [];
@@ -270,7 +297,9 @@ async function typeset(fragment) {
   const written = [];
   for (const list of byTag.values()) {
     for (const element of list) {
-      if (element.written !== null) written.push({ html: element.written, offset: element.offset, tagName: element.tagName });
+      if (element.written !== null) {
+        written.push({ html: element.written, offset: element.offset, index: element.index, tagName: element.tagName });
+      }
     }
   }
   return written;
@@ -279,8 +308,9 @@ async function typeset(fragment) {
 
 /** What a plugin's doneEach sees of a custom element: its attributes and its HTML. */
 class StandIn {
-  constructor(node) {
+  constructor(node, index) {
     this.node = node;
+    this.index = index;
     this.tagName = node.tagName;
     this.nodeName = node.tagName.toUpperCase();
     this.offset = node.sourceCodeLocation ? node.sourceCodeLocation.startOffset : 0;
@@ -340,6 +370,19 @@ class StandIn {
 function textOf(node) {
   if (node.nodeName === '#text') return node.value;
   return (node.childNodes || []).map(textOf).join('');
+}
+
+/** Where each custom element starts, in the order typeset() meets them. */
+function customElementOffsets(fragment) {
+  const offsets = [];
+  const stack = [fragment];
+  while (stack.length) {
+    const node = stack.pop();
+    const children = node.childNodes;
+    if (children) for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+    if (node.tagName && node.tagName.includes('-')) offsets.push(node.sourceCodeLocation ? node.sourceCodeLocation.startOffset : 0);
+  }
+  return offsets;
 }
 
 /** Offsets of the page's headings in its HTML, by id. */
