@@ -454,8 +454,11 @@ function rememberFormulas(context) {
   if (!katex || typeof katex.renderToString !== 'function') return;
   const render = katex.renderToString;
   const seen = new Map();
+  const ownMacros = (options) => Boolean(options) && Object.prototype.propertyIsEnumerable.call(options, 'macros');
   katex.renderToString = function (tex, options) {
-    const key = `${tex}\u0000${JSON.stringify(options || {})}\u0000${JSON.stringify((options && options.macros) || {})}`;
+    // Macros that are an own property of the options are in their JSON already.
+    const macros = ownMacros(options) ? '' : JSON.stringify((options && options.macros) || {});
+    const key = `${tex}\u0000${JSON.stringify(options || {})}\u0000${macros}`;
     let html = seen.get(key);
     if (html === undefined) {
       html = render.call(katex, tex, options);
