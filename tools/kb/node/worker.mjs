@@ -165,13 +165,12 @@ function parse(html, contextTag, located = false) {
   return { fragment: parser.getFragment(), errors };
 }
 
-/** What `profile` finds in `html`: once without source locations, again with them if any. */
+/** What `profile` finds in `html`: looked for without source locations, placed with them. */
 function judgeHtml(html, contextTag, profile) {
   const quick = parse(html, contextTag);
-  const found = judge(policy.rules, profile, quick.fragment, quick.errors, html);
-  if (!found.length) return { found, fragment: quick.fragment };
+  if (!judge(policy.rules, profile, quick.fragment, quick.errors, html).length) return [];
   const exact = parse(html, contextTag, true);
-  return { found: judge(policy.rules, profile, exact.fragment, exact.errors, html), fragment: exact.fragment };
+  return judge(policy.rules, profile, exact.fragment, exact.errors, html);
 }
 
 async function pageFindings(request) {
@@ -192,8 +191,8 @@ async function pageFindings(request) {
     for (const f of judgeFormula(math)) formulas.push([f, math]);
   }
   const offsite = docsify.offsite();
-  const tocJudged = toc ? judgeHtml(toc, 'li', 'toc') : { found: [] };
-  if (!content.length && !formulas.length && !offsite.length && !tooLarge.size && !tocJudged.found.length) {
+  const tocFound = toc ? judgeHtml(toc, 'li', 'toc') : [];
+  if (!content.length && !formulas.length && !offsite.length && !tooLarge.size && !tocFound.length) {
     return [];
   }
 
@@ -229,10 +228,10 @@ async function pageFindings(request) {
       hint: 'split the embedded file, or link to it instead of embedding it',
     });
   }
-  if (tocJudged.found.length) {
+  if (tocFound.length) {
     // The table of contents repeats the headings: a finding there belongs to its heading.
     const headings = headingOffsets(fragment);
-    for (const f of tocJudged.found) {
+    for (const f of tocFound) {
       const id = tocTarget(toc, f.offset);
       const offset = headings.get(id);
       found.push(place(f, offset === undefined ? firstHeadingLine(lines) : located(offset, f.needle)));
@@ -248,7 +247,7 @@ function sidebarFindings(request) {
     starts = marked.starts;
     return marked.tokens;
   });
-  const { found } = judgeHtml(html, 'div', 'content');
+  const found = judgeHtml(html, 'div', 'content');
   if (!found.length) return [];
   const lines = request.text.split(LINE_BREAK);
   const identity = lines.map((_, index) => index);
@@ -266,7 +265,7 @@ function judgeFormula(math) {
   if (!byHtml) cache.set(math.tagName, (byHtml = new Map()));
   let found = byHtml.get(math.html);
   if (!found) {
-    found = judgeHtml(math.html, math.tagName, 'katex').found;
+    found = judgeHtml(math.html, math.tagName, 'katex');
     if (byHtml.size > 50000) byHtml.clear();
     byHtml.set(math.html, found);
   }
