@@ -66,6 +66,8 @@ class LazyShards:
     def _path(self, number: int) -> Path:
         assert self.folder is not None
         return self.folder / f"{self.name}-{number:02x}.marshal"
+
+
 _CACHE_FORMAT = f"kb-cache-{__version__}-4"
 
 
@@ -167,6 +169,14 @@ def _shard(key: str) -> int:
 
 def _lazy_shard(key: str) -> int:
     return int(key[:2], 16) % _LAZY_SHARDS
+
+
+def last_judged(settings: Settings) -> int | None:
+    """When the HTML gate's verdicts were last saved (ns), or None when there are none."""
+    try:
+        return (_cache_dir(settings) / _GATE_NAME).stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def _cache_dir(settings: Settings) -> Path:

@@ -226,6 +226,22 @@ def start_judging(
     return judging
 
 
+def prewarm(runtime: Runtime, pages: int, *, jobs: int = 0, timeout: float = 10.0) -> None:
+    """Start the renderers `start_judging` will want for about `pages` pages now, so node
+    boots docsify while the caller does other work; a gate that cannot start is reported by
+    `start_judging`, not here."""
+    wanted = -(-max(pages, 1) // PAGES_PER_WORKER)
+    workers = max(1, min(jobs or os.cpu_count() or 1, wanted))
+    key = (runtime.signature, workers, timeout)
+    with _PROCESSES_LOCK:
+        process = _PROCESSES.get(key)
+        if process is None or not process.alive():
+            try:
+                _PROCESSES[key] = _Process(runtime, workers, timeout)
+            except (GateError, OSError):
+                pass
+
+
 def judge_pages(
     runtime: Runtime,
     root: Path,

@@ -4,7 +4,6 @@ changes from the model and written atomically; stale ones become findings."""
 from __future__ import annotations
 
 import difflib
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,21 +100,21 @@ def plan_tables(site: Site) -> tuple[list[FileChange], list[Diagnostic]]:
     """Region rewrites for every page with kb:table regions, plus region problems."""
     changes: list[FileChange] = []
     problems: list[Diagnostic] = []
+    # Tables depend on the metadata and, for backlinks, on the links between pages only.
+    inputs = f"{site.metadata_signature()}\0{site.targets_signature()}"
     for file, info in sorted(site.infos.items()):
         if not info.has_regions:
             continue
-        page = site.pages[file]
-        wanted = expected_regions(site, page)
-        problems.extend(d for _, _, d in wanted if d is not None)
-        contents = [w for _, w, _ in wanted]
-        digest = hashlib.blake2b(repr(contents).encode(), digest_size=16).hexdigest()
-        up_to_date = f"regions\0{file}\0{site.key(file)}\0{digest}"
+        up_to_date = f"regions\0{file}\0{site.key(file)}\0{inputs}"
         if site.known(up_to_date):
-            continue  # this very file already holds these very tables: nothing to read
-        change = _rewrite_regions(site.settings.path(file), file, contents)
+            continue  # this very file already holds these very tables, without problems
+        wanted = expected_regions(site, site.pages[file])
+        found = [d for _, _, d in wanted if d is not None]
+        problems.extend(found)
+        change = _rewrite_regions(site.settings.path(file), file, [w for _, w, _ in wanted])
         if change is not None:
             changes.append(change)
-        elif site.key(file):
+        elif site.key(file) and not found:
             site.note(up_to_date)
     return changes, problems
 

@@ -18,15 +18,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.cache import save_cache
+from kb.cache import last_judged, save_cache
 from kb.checks.data import check_data_files
 from kb.checks.duplicates import check_duplicates
 from kb.checks.files import check_files
 from kb.checks.links import check_links
 from kb.checks.rendered import start_rendered
+from kb.collect import FoundFiles, walk_files
 from kb.config import Settings
 from kb.diagnostics import Diagnostic, Severity, with_severity
+from kb.gate import prewarm
 from kb.generate import FileChange, apply, plan_generated, stale_finding
+from kb.runtime import GateError, find_runtime
 from kb.site import Site, load_site
 
 
@@ -69,7 +72,9 @@ def build(
     clock: Callable[[], float] = time.perf_counter,
 ) -> BuildResult:
     started = clock()
-    site = load_site(settings, use_cache=use_cache)
+    walked = walk_files(settings)
+    _prewarm_gate(settings, walked, use_cache)
+    site = load_site(settings, use_cache=use_cache, walked=walked)
     stats = dict(site.stats)
     changes, problems = plan_generated(site)
     written: list[str] = []
@@ -90,6 +95,28 @@ def build(
     )
     save_cache(settings, site.cache)
     return BuildResult(site, found, written, "".join(index), stats, clock() - started)
+
+
+def _prewarm_gate(settings: Settings, walked: FoundFiles, use_cache: bool) -> None:
+    """Boot the HTML gate's renderers while Python parses, when pages will need judging:
+    every page on a cold run, and on a warm run a markdown file written since the verdicts
+    were last saved (one renderer: a few pages changed)."""
+    docs = settings.docs_dir.strip("/") + "/"
+    markdown = [
+        signature
+        for file, signature in walked.signatures.items()
+        if file.endswith(".md") and (file.startswith(docs) or "/" not in file)
+    ]
+    judged = last_judged(settings) if use_cache else None
+    if judged is not None:
+        if not any(signature[2] > judged for signature in markdown):  # ctime: any write
+            return
+        markdown = markdown[:1]
+    try:
+        runtime = find_runtime(settings)
+    except GateError:
+        return  # the gate reports it when it is needed
+    prewarm(runtime, len(markdown), jobs=settings.jobs, timeout=settings.render_timeout)
 
 
 def write_search_index(site: Site, out_dir: Path | None = None, build: str | None = None) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from kb.cache import PageCache, context_salt, read_cache
-from kb.collect import Section, Signature, load_sections, walk_files
+from kb.collect import FoundFiles, Section, Signature, load_sections, walk_files
 from kb.config import Settings, read_limit
 from kb.diagnostics import Diagnostic
 from kb.model import (
@@ -218,14 +218,21 @@ class Site:
         return value
 
 
-def load_site(settings: Settings, *, use_cache: bool = True, reuse: Site | None = None) -> Site:
-    """collect → parse (cached, parallel) → model. `reuse`: a site loaded earlier in this run."""
+def load_site(
+    settings: Settings,
+    *,
+    use_cache: bool = True,
+    reuse: Site | None = None,
+    walked: FoundFiles | None = None,
+) -> Site:
+    """collect → parse (cached, parallel) → model. `reuse`: a site loaded earlier in this run;
+    `walked`: the files, when the caller collected them already."""
     vocab_file = settings.vocabulary
     vocabulary, found = load_vocabulary(settings.path(vocab_file), vocab_file)
     ctx = ParseContext(
         vocabulary, settings.iframe_hosts, settings.max_page_kb, dt.date.today().year
     )
-    walked = walk_files(settings)
+    walked = walked or walk_files(settings)
     page_files, folders, files = walked.pages, walked.folders, walked.files
     sections, section_found = load_sections(settings, folders)
     found.extend(section_found)
