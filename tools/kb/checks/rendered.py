@@ -13,6 +13,7 @@ import os
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from kb.config import NAVIGATION, read_limit
 from kb.diagnostics import Diagnostic, make
@@ -68,6 +69,7 @@ def start_rendered(site: Site) -> Rendering:
     keys: dict[str, str] = {}
     misses: list[Request] = []
     oversized: list[Diagnostic] = []
+    prefix = _key_prefix(runtime, settings.iframe_hosts)
     for file in files:
         limit = read_limit(settings.max_page_kb, file)
         digest, raw = _content(site, file, limit)
@@ -75,7 +77,7 @@ def start_rendered(site: Site) -> Rendering:
             if file not in site.infos and _exists(site, file):
                 oversized.append(_too_large(file, limit))
             continue  # MD504: kb does not read it
-        key = keys[file] = _key(runtime, settings.iframe_hosts, file, digest)
+        key = keys[file] = _key(prefix, file, digest)
         cached = _cached(site, key)
         if cached is not None:
             verdicts[file] = cached
@@ -128,13 +130,15 @@ def _content(site: Site, file: str, limit: int) -> tuple[str | None, bytes | Non
     size, times and inode are unchanged keeps its digest unread. (None, None) above
     `limit` (MD504)."""
     path = os.path.join(site.settings.root, file)  # not pathlib: this runs per page
-    try:
-        st = os.lstat(path)
-    except OSError:
+    signature = site.signatures.get(file)  # as this run's walk saw the file
+    if signature is None:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None, None
+        signature = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    if signature[0] > limit:
         return None, None
-    if st.st_size > limit:
-        return None, None
-    signature = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
     cache = site.cache
     known = cache.raw_stats.get(file) if cache is not None else None
     if known is not None and known[:4] == signature:
@@ -162,11 +166,16 @@ def _too_large(file: str, limit: int) -> Diagnostic:
     )
 
 
-def _key(runtime: Runtime, hosts: tuple[str, ...], file: str, digest: str) -> str:
-    """Changes with the runtime (scripts, policy, the gate's code), the iframe hosts and
-    the file's bytes; not with kb's Python code."""
-    key = hashlib.blake2b(runtime.signature.encode(), digest_size=20)
-    key.update(repr(sorted(hosts)).encode() + b"\0" + file.encode() + b"\0" + digest.encode())
+def _key_prefix(runtime: Runtime, hosts: tuple[str, ...]) -> Any:
+    """What every verdict key starts from: the runtime (scripts, policy, the gate's code)
+    and the iframe hosts; not kb's Python code."""
+    return hashlib.blake2b((runtime.signature + repr(sorted(hosts))).encode(), digest_size=20)
+
+
+def _key(prefix: Any, file: str, digest: str) -> str:
+    """Changes with the key prefix and the file's name and bytes."""
+    key = prefix.copy()
+    key.update(b"\0" + file.encode() + b"\0" + digest.encode())
     return "gate:" + key.hexdigest()
 
 
