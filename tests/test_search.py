@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import marshal
+import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -338,3 +339,11 @@ def _write(out: Path, pages: list[tuple[str, str, Any]], build: str, state: dict
     ]
     keys = [(file, key) for file, key, _ in pages]
     return write_index(out, keys, parts.__getitem__, facets(papers, VOCABULARY), build, state)
+
+
+def test_the_stored_inert_ranges_are_the_computed_ones() -> None:
+    from kb import searchtext  # noqa: PLC0415
+
+    # Python 3.11 has Unicode 14.0.0, for which the ranges are stored; others compute them.
+    assert unicodedata.unidata_version == "14.0.0"
+    assert searchtext._INERT_UNICODE_14 == searchtext._inert_ranges()
