@@ -17,6 +17,7 @@ from kb.model import EncodedPage, ParseContext
 from kb.writer import write_atomic
 
 _STATE_NAME = "state.marshal"
+_GENERATED_NAME = "generated.marshal"
 _GATE_NAME = "gate.marshal"
 _GATE_FORMAT = "kb-gate-1"
 """HTML-gate verdicts do not depend on kb's Python code: kept apart from the salted parts."""
@@ -68,7 +69,7 @@ class LazyShards:
         return self.folder / f"{self.name}-{number:02x}.marshal"
 
 
-_CACHE_FORMAT = f"kb-cache-{__version__}-4"
+_CACHE_FORMAT = f"kb-cache-{__version__}-5"
 
 
 @dataclass
@@ -86,6 +87,8 @@ class PageCache:
     """Content key → (dependency state, encoded link findings)."""
     generated: dict[str, Any] = field(default_factory=dict)
     """Memoised sidebar, tables and duplicate findings, keyed by what they depend on."""
+    generated_changed: bool = False
+    """Whether `generated` needs writing (its part is saved apart: it holds large text)."""
     rendered: dict[str, Any] = field(default_factory=dict)
     """HTML-gate verdicts: render key → (files read and their hashes, encoded findings)."""
     raw_stats: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)
@@ -202,15 +205,26 @@ def read_cache(settings: Settings, salt: str) -> PageCache:
     folder = _cache_dir(settings)
     state = _read_part(folder / _STATE_NAME, salt)
     rendered, raw_stats = _read_gate_part(folder / _GATE_NAME)
-    if state is None or len(state) != 5:
+    if state is None or len(state) != 4:
         return PageCache(salt, rendered=rendered, raw_stats=raw_stats, folder=folder)
-    _, _, stats, links, generated = state
+    _, _, stats, links = state
+    memo = _read_part(folder / _GENERATED_NAME, salt)
+    generated = memo[2] if memo is not None and isinstance(memo[2], dict) else {}
     entries: dict[str, EncodedPage] = {}
     for shard in range(_SHARDS):
         part = _read_part(folder / _SHARD_NAME.format(shard), salt)
         if part is not None:
             entries.update(part[2])
-    return PageCache(salt, entries, {}, stats, links, generated, rendered, raw_stats, folder=folder)
+    return PageCache(
+        salt,
+        entries=entries,
+        stats=stats,
+        links=links,
+        generated=generated,
+        rendered=rendered,
+        raw_stats=raw_stats,
+        folder=folder,
+    )
 
 
 def _read_gate_part(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -228,15 +242,17 @@ def save_cache(settings: Settings, cache: PageCache | None) -> None:
     if cache is None:
         return
     generated, rendered = _live(cache)
-    if len(generated) < len(cache.generated) or len(rendered) < len(cache.rendered):
-        cache.dirty = True  # forget memoised output and verdicts of older states
+    if len(generated) < len(cache.generated):
+        cache.generated_changed = True  # forget memoised output of older states
+    if cache.generated_changed or len(rendered) < len(cache.rendered):
+        cache.dirty = True  # and verdicts of older states
     extras = {name: state for name, state in cache.extras.items() if state.pop("dirty", False)}
     if not cache.persist or not (
         cache.dirty or cache.dirty_shards or cache.parts.dirty or cache.full.dirty or extras
     ):
         return
     folder = _cache_dir(settings)
-    state = (_CACHE_FORMAT, cache.salt, cache.stats, cache.links, generated)
+    state = (_CACHE_FORMAT, cache.salt, cache.stats, cache.links)
     gate = (_GATE_FORMAT, rendered, cache.raw_stats)
     shards: dict[int, dict[str, EncodedPage]] = {n: {} for n in cache.dirty_shards}
     for key, encoded in cache.entries.items():
@@ -251,11 +267,14 @@ def save_cache(settings: Settings, cache: PageCache | None) -> None:
         cache.full.save(cache.live)
         for name, extra in extras.items():
             _write_part(folder / f"{name}.marshal", (_CACHE_FORMAT, cache.salt, extra))
+        if cache.generated_changed:  # the sidebar and tables: megabytes on a large site
+            _write_part(folder / _GENERATED_NAME, (_CACHE_FORMAT, cache.salt, generated))
         _write_part(folder / _STATE_NAME, state)
         _write_part(folder / _GATE_NAME, gate)
     except OSError:
         return
     cache.dirty = False
+    cache.generated_changed = False
     cache.dirty_shards.clear()
 
 

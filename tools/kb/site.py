@@ -203,7 +203,7 @@ class Site:
         if self.cache is not None:
             self.cache.generated[fact] = True
             self.cache.used.add(fact)
-            self.cache.dirty = True
+            self.cache.dirty = self.cache.generated_changed = True
 
     def memo(self, name: str, compute: Callable[[], T]) -> T:
         """`compute()` once per metadata state: generated output depends on metadata only."""
@@ -214,7 +214,7 @@ class Site:
         if key in self.cache.generated:
             return self.cache.generated[key]  # type: ignore[no-any-return]
         value = self.cache.generated[key] = compute()
-        self.cache.dirty = True
+        self.cache.dirty = self.cache.generated_changed = True
         return value
 
 
