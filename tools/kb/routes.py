@@ -9,10 +9,11 @@ import functools
 import posixpath
 import re
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import unquote
 
-from kb.markdown import Link
+if TYPE_CHECKING:
+    from kb.markdown import Link
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _PLAIN = re.compile(r"^(?:[\w-][\w.-]*/)*[\w-][\w.-]*\.\w+$")
