@@ -213,6 +213,19 @@ def test_lost_lazy_cache_shards_are_parsed_again(
     assert kb(root, "build")[0] == 0
 
 
+def test_a_file_rewritten_in_place_is_checked_again(
+    site: SiteBuilder, run: Callable[..., Run]
+) -> None:
+    safe = '<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>'
+    root = site({**FILES, "docs/_media/x.svg": safe})
+    assert "docs/_media/x.svg" not in run(root).codes
+    hostile = safe.replace("<rect", '<rect onload="alert(1)"')
+    (root / "docs/_media/x.svg").write_text(hostile, "utf-8")
+    assert run(root).codes["docs/_media/x.svg"]
+    (root / "docs/_media/x.svg").write_text(safe, "utf-8")
+    assert "docs/_media/x.svg" not in run(root).codes
+
+
 def test_renaming_a_page_is_seen(site: SiteBuilder, run: Callable[..., Run]) -> None:
     root = site({**FILES, "docs/n/a.md": _note("A", "[c](c.md)\n")})
     assert "docs/n/a.md" not in run(root).codes

@@ -205,17 +205,23 @@ class Site:
             self.cache.used.add(fact)
             self.cache.dirty = self.cache.generated_changed = True
 
-    def memo(self, name: str, compute: Callable[[], T]) -> T:
-        """`compute()` once per metadata state: generated output depends on metadata only."""
+    def memo_key(self, key: str, compute: Callable[[], T]) -> T:
+        """`compute()` once per `key`, which names everything the value depends on; kept
+        between runs (builtin values only)."""
         if self.cache is None:
             return compute()
-        key = f"{name}\0{self.metadata_signature()}"
         self.cache.used.add(key)
         if key in self.cache.generated:
             return self.cache.generated[key]  # type: ignore[no-any-return]
         value = self.cache.generated[key] = compute()
         self.cache.dirty = self.cache.generated_changed = True
         return value
+
+    def memo(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()` once per metadata state: generated output depends on metadata only."""
+        if self.cache is None:
+            return compute()
+        return self.memo_key(f"{name}\0{self.metadata_signature()}", compute)
 
 
 def load_site(

@@ -9,6 +9,7 @@ any file of the machine that builds the site.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 from collections.abc import Iterator
@@ -52,9 +53,14 @@ def check_files(site: Site) -> Iterator[Diagnostic]:
                 f"{kind} in the site: kb does not follow it and it must not be published",
                 hint="commit the file itself instead of a link to it",
             )
-    for file in sorted(site.files):
-        if file.startswith(docs):
-            yield from _check_file(site, file)
+    files = sorted(f for f in site.files if f.startswith(docs))
+    # Findings depend on the names, and on the bytes of the files whose content is checked.
+    read = [f for f in files if posixpath.splitext(f)[1].lower() in (*RASTER, ".svg")]
+    state = "\0".join(files) + "\1" + "\0".join(f"{f}:{site.signatures.get(f)}" for f in read)
+    key = "files\0" + hashlib.blake2b(state.encode(), digest_size=16).hexdigest()
+    check = lambda: [d.encode() for f in files for d in _check_file(site, f)]  # noqa: E731
+    known = all(f in site.signatures for f in read)  # a site loaded from disk knows them all
+    yield from map(Diagnostic.decode, site.memo_key(key, check) if known else check())
 
 
 def _read_by_kb(site: Site, file: str) -> bool:
