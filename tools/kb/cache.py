@@ -19,7 +19,7 @@ from kb.writer import write_atomic
 _STATE_NAME = "state.marshal"
 _GENERATED_NAME = "generated.marshal"
 _GATE_NAME = "gate.marshal"
-_GATE_FORMAT = "kb-gate-1"
+_GATE_FORMAT = "kb-gate-2"
 """HTML-gate verdicts do not depend on kb's Python code: kept apart from the salted parts."""
 _SHARD_NAME = "pages-{:x}.marshal"
 _SHARDS = 16
@@ -121,6 +121,35 @@ class PageCache:
         self.full.put(key, full)
         if part is not None:
             self.parts.put(key, part)
+
+    def raw_digest(self, file: str, signature: tuple[int, int, int, int]) -> str | None:
+        """The digest of a file's bytes recorded when its stat was `signature`, or None."""
+        known = self.raw_stats.get(file)
+        return known[4] if known is not None and known[:4] == signature else None
+
+    def remember_raw_digest(
+        self, file: str, signature: tuple[int, int, int, int], digest: str
+    ) -> None:
+        self.raw_stats[file] = (*signature, digest)
+        self.dirty = True
+
+    def keep_raw_digests(self, files: set[str]) -> None:
+        """Forget the digests of files that are gone."""
+        if self.raw_stats.keys() - files:
+            self.raw_stats = {f: v for f, v in self.raw_stats.items() if f in files}
+            self.dirty = True
+
+    def verdict(self, key: str) -> Any:
+        """A stored HTML-gate verdict (kept while a run uses it), or None."""
+        found = self.rendered.get(key)
+        if found is not None:
+            self.used.add(key)
+        return found
+
+    def remember_verdict(self, key: str, verdict: Any) -> None:
+        self.rendered[key] = verdict
+        self.used.add(key)
+        self.dirty = True
 
     def extra(self, name: str) -> dict[str, Any]:
         """A stage's own state between runs (`name`.marshal, builtin values only), read on

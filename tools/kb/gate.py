@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kb.diagnostics import CODES, Diagnostic, Severity
 from kb.policy import POLICY_FILE
 from kb.runtime import GateError, Runtime
 
@@ -42,16 +43,9 @@ class Request:
 
 
 @dataclass(frozen=True)
-class Finding:
-    line: int
-    code: str
-    message: str
-    hint: str
-
-
-@dataclass(frozen=True)
 class Verdict:
-    findings: tuple[Finding, ...]
+    findings: tuple[Diagnostic, ...]
+    """Placed by line; the file is '' (the caller knows which file it asked about)."""
     reads: tuple[str, ...]
     """Site files docsify read to render the page (`:include`), repo-relative."""
 
@@ -171,11 +165,16 @@ class _Process:
 
 
 def _verdict(message: dict[str, Any]) -> Verdict:
-    findings = tuple(
-        Finding(int(f["line"]), str(f["code"]), str(f["message"]), str(f.get("hint") or ""))
-        for f in message.get("findings", [])
-    )
+    findings = tuple(_finding(f) for f in message.get("findings", []))
     return Verdict(findings, tuple(str(r) for r in message.get("reads", [])))
+
+
+def _finding(found: dict[str, Any]) -> Diagnostic:
+    code = str(found["code"])
+    known = CODES.get(code)
+    severity = known.severity if known else Severity.ERROR
+    message, hint = str(found["message"]), str(found.get("hint") or "")
+    return Diagnostic("", int(found["line"]), 0, code, message, severity, hint)
 
 
 _PROCESSES: dict[tuple[str, int, float], _Process] = {}

@@ -12,12 +12,12 @@ import hashlib
 import os
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kb.config import NAVIGATION, read_limit
 from kb.diagnostics import Diagnostic, make
-from kb.gate import MAX_INCLUDE_BYTES, Finding, Judging, Request, Verdict, start_judging
+from kb.gate import MAX_INCLUDE_BYTES, Judging, Request, Verdict, start_judging
 from kb.runtime import Runtime, find_runtime
 from kb.site import Site
 from kb.writer import read_regular
@@ -86,12 +86,9 @@ def start_rendered(site: Site) -> Rendering:
         # As the browser fetches it: line endings untouched (marked and the plugins see CRs).
         text = raw.decode("utf-8-sig", errors="replace")
         misses.append(Request(file, route(file), text, _kind(file)))
-    cache = site.cache
-    if cache is not None:
-        cache.judged = True
-    if cache is not None and cache.raw_stats.keys() - set(files):
-        cache.raw_stats = {f: v for f, v in cache.raw_stats.items() if f in set(files)}
-        cache.dirty = True
+    if site.cache is not None:
+        site.cache.judged = True  # verdicts this run did not use are stale now
+        site.cache.keep_raw_digests(set(files))
     judging = start_judging(
         runtime,
         settings.root,
@@ -140,14 +137,13 @@ def _content(site: Site, file: str, limit: int) -> tuple[str | None, bytes | Non
     if signature[0] > limit:
         return None, None
     cache = site.cache
-    known = cache.raw_stats.get(file) if cache is not None else None
-    if known is not None and known[:4] == signature:
-        return known[4], None
+    known = cache.raw_digest(file, signature) if cache is not None else None
+    if known is not None:
+        return known, None
     raw = read_regular(path, limit)
     digest = hashlib.blake2b(raw, digest_size=20).hexdigest()
     if cache is not None:
-        cache.raw_stats[file] = (*signature, digest)
-        cache.dirty = True
+        cache.remember_raw_digest(file, signature, digest)
     return digest, raw
 
 
@@ -192,14 +188,13 @@ def _file_hash(site: Site, file: str) -> str:
 
 
 def _cached(site: Site, key: str) -> Verdict | None:
-    cache = site.cache
-    if cache is None or key not in cache.rendered:
+    stored = site.cache.verdict(key) if site.cache is not None else None
+    if stored is None:
         return None
-    reads, findings = cache.rendered[key]
+    reads, findings = stored
     if any(_file_hash(site, file) != digest for file, digest in reads):
         return None  # an embedded file changed
-    cache.used.add(key)
-    return Verdict(tuple(Finding(*f) for f in findings), tuple(file for file, _ in reads))
+    return Verdict(tuple(map(Diagnostic.decode, findings)), tuple(file for file, _ in reads))
 
 
 def _store(site: Site, key: str, verdict: Verdict) -> None:
@@ -207,12 +202,9 @@ def _store(site: Site, key: str, verdict: Verdict) -> None:
     if cache is None:
         return
     reads = tuple((file, _file_hash(site, file)) for file in verdict.reads)
-    findings = tuple((f.line, f.code, f.message, f.hint) for f in verdict.findings)
-    cache.rendered[key] = (reads, findings)
-    cache.used.add(key)
-    cache.dirty = True
+    cache.remember_verdict(key, (reads, tuple(f.encode() for f in verdict.findings)))
 
 
 def _diagnostics(file: str, verdict: Verdict) -> Iterator[Diagnostic]:
     for finding in verdict.findings:
-        yield make(finding.code, file, finding.line, finding.message, hint=finding.hint)
+        yield replace(finding, file=file)
