@@ -211,15 +211,10 @@ def start_judging(
 ) -> Judging:
     """Start rendering and judging `requests`; raises GateError when the gate cannot run."""
     batch = list(requests)
-    wanted = -(-len(batch) // PAGES_PER_WORKER)
-    workers = max(1, min(jobs or os.cpu_count() or 1, wanted))
-    key = (runtime.signature, workers, timeout)
+    key = _key(runtime, len(batch), jobs, timeout)
     if not batch:
         return Judging(key, None, 0)
-    with _PROCESSES_LOCK:
-        process = _PROCESSES.get(key)
-        if process is None or not process.alive():
-            process = _PROCESSES[key] = _Process(runtime, workers, timeout)
+    process = _process(key, runtime)
     judging = Judging(key, process, len(batch))
     judging._base = process.begin(root, iframe_hosts, batch)
     return judging
@@ -229,16 +224,27 @@ def prewarm(runtime: Runtime, pages: int, *, jobs: int = 0, timeout: float = 10.
     """Start the renderers `start_judging` will want for about `pages` pages now, so node
     boots docsify while the caller does other work; a gate that cannot start is reported by
     `start_judging`, not here."""
-    wanted = -(-max(pages, 1) // PAGES_PER_WORKER)
+    try:
+        _process(_key(runtime, max(pages, 1), jobs, timeout), runtime)
+    except (GateError, OSError):
+        pass
+
+
+def _key(runtime: Runtime, pages: int, jobs: int, timeout: float) -> tuple[str, int, float]:
+    """Which gate process judges `pages` pages: one renderer per PAGES_PER_WORKER, up to
+    `jobs` (0: one per CPU)."""
+    wanted = -(-pages // PAGES_PER_WORKER)
     workers = max(1, min(jobs or os.cpu_count() or 1, wanted))
-    key = (runtime.signature, workers, timeout)
+    return (runtime.signature, workers, timeout)
+
+
+def _process(key: tuple[str, int, float], runtime: Runtime) -> _Process:
+    """The running gate process for `key`, started if there is none."""
     with _PROCESSES_LOCK:
         process = _PROCESSES.get(key)
         if process is None or not process.alive():
-            try:
-                _PROCESSES[key] = _Process(runtime, workers, timeout)
-            except (GateError, OSError):
-                pass
+            process = _PROCESSES[key] = _Process(runtime, key[1], key[2])
+        return process
 
 
 def judge_pages(
