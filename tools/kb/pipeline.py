@@ -26,7 +26,7 @@ from kb.checks.links import check_links
 from kb.checks.rendered import start_rendered
 from kb.collect import FoundFiles, walk_files
 from kb.config import Settings
-from kb.diagnostics import Diagnostic, Severity, with_severity
+from kb.diagnostics import Diagnostic, with_severity
 from kb.gate import prewarm
 from kb.generate import FileChange, apply, plan_generated, stale_finding
 from kb.runtime import GateError, find_runtime
@@ -51,10 +51,6 @@ class BuildResult:
     """The search index summary line; '' when no index was written."""
     stats: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
-
-    def failed(self, strict: bool = False) -> bool:
-        threshold = Severity.WARNING if strict else Severity.ERROR
-        return any(d.severity >= threshold for d in self.diagnostics)
 
     def summary(self) -> str:
         stats = self.stats

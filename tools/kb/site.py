@@ -88,8 +88,6 @@ class Site:
     """Regular file → (size, mtime_ns, ctime_ns, inode) as this run's walk saw it."""
     context: ParseContext | None = None
     """What every page's parse depended on (vocabulary, settings, year)."""
-    _signature: str | None = None
-    _by_folder: dict[str, list[str]] | None = None
     _once: dict[str, Any] = field(default_factory=dict)
 
     def content_pages(self) -> list[PageInfo]:
@@ -134,11 +132,13 @@ class Site:
 
     def folder_files(self, folder: str) -> list[str]:
         """The files directly in `folder` (repo-relative), sorted; indexed once per run."""
-        if self._by_folder is None:
-            self._by_folder = {}
-            for file in sorted(self.files):
-                self._by_folder.setdefault(posixpath.dirname(file), []).append(file)
-        return self._by_folder.get(folder, [])
+        return self.once("by_folder", self._by_folder).get(folder, [])
+
+    def _by_folder(self) -> dict[str, list[str]]:
+        by_folder: dict[str, list[str]] = {}
+        for file in sorted(self.files):
+            by_folder.setdefault(posixpath.dirname(file), []).append(file)
+        return by_folder
 
     def build_hash(self) -> str:
         """Changes whenever a page (by content), the sidebar or any other file under docs/
@@ -152,18 +152,19 @@ class Site:
 
     def metadata_signature(self) -> str:
         """Changes whenever any page's front matter, the set of pages or the sections change."""
-        if self._signature is None:
-            digest = hashlib.blake2b(repr(sorted(self.sections.items())).encode(), digest_size=20)
-            digest.update((self.cache.salt if self.cache else "").encode())
-            data_dir = self.settings.path(self.settings.data_dir)
-            for path in sorted(data_dir.glob("*.yaml")) if data_dir.is_dir() else []:
-                raw = read_regular(str(path), MAX_DATA_BYTES)
-                digest.update(path.name.encode() + b"\0" + raw)
-            infos = self.infos
-            blobs = (f.encode() + b"\1" + infos[f].meta_blob for f in sorted(infos))
-            digest.update(b"\0".join(blobs))
-            self._signature = digest.hexdigest()
-        return self._signature
+        return self.once("metadata_signature", self._metadata_signature)
+
+    def _metadata_signature(self) -> str:
+        digest = hashlib.blake2b(repr(sorted(self.sections.items())).encode(), digest_size=20)
+        digest.update((self.cache.salt if self.cache else "").encode())
+        data_dir = self.settings.path(self.settings.data_dir)
+        for path in sorted(data_dir.glob("*.yaml")) if data_dir.is_dir() else []:
+            raw = read_regular(str(path), MAX_DATA_BYTES)
+            digest.update(path.name.encode() + b"\0" + raw)
+        infos = self.infos
+        blobs = (f.encode() + b"\1" + infos[f].meta_blob for f in sorted(infos))
+        digest.update(b"\0".join(blobs))
+        return digest.hexdigest()
 
     def targets_signature(self) -> str:
         """Changes whenever any page's set of link targets changes (for backlink tables)."""
