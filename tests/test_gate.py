@@ -17,7 +17,7 @@ import pytest
 
 from kb import gate
 from kb.config import load_settings
-from kb.gate import Request, judge_pages
+from kb.gate import Request, start_judging
 from kb.policy import POLICY_RULES, load_policy, render_policy_script
 from kb.runtime import find_runtime
 from tests.helpers import KbRunner, SiteBuilder, make_site
@@ -47,7 +47,8 @@ def judge(root: Path, body: str) -> list[tuple[int, str, str]]:
     settings = load_settings(root)
     runtime = find_runtime(settings)
     request = Request(PAGE, "/docs/n/a", FRONT + body)
-    (verdict,) = judge_pages(runtime, root, settings.iframe_hosts, [request], timeout=30)
+    judging = start_judging(runtime, root, settings.iframe_hosts, [request], timeout=30)
+    (verdict,) = judging.verdicts()
     return sorted((f.line, f.code, f.message) for f in verdict.findings)
 
 
@@ -390,7 +391,7 @@ def test_pages_sent_together_keep_their_own_verdicts(gate_site: Path) -> None:
     requests = [
         Request(f"docs/n/p{i}.md", f"/docs/n/p{i}", FRONT + body) for i, body in enumerate(bodies)
     ]
-    verdicts = judge_pages(runtime, gate_site, settings.iframe_hosts, requests)
+    verdicts = start_judging(runtime, gate_site, settings.iframe_hosts, requests).verdicts()
     assert [[(f.line, f.code) for f in v.findings] for v in verdicts] == [
         [(BODY_LINE + i, "SEC602")] if i % 3 == 0 else [] for i in range(40)
     ]

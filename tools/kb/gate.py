@@ -247,20 +247,6 @@ def _process(key: tuple[str, int, float], runtime: Runtime) -> _Process:
         return process
 
 
-def judge_pages(
-    runtime: Runtime,
-    root: Path,
-    iframe_hosts: Sequence[str],
-    requests: Iterable[Request],
-    *,
-    jobs: int = 0,
-    timeout: float = 10.0,
-) -> list[Verdict]:
-    """Render and judge `requests` (in order); raises GateError when the gate cannot run."""
-    judging = start_judging(runtime, root, iframe_hosts, requests, jobs=jobs, timeout=timeout)
-    return judging.verdicts()
-
-
 @atexit.register
 def _close_all() -> None:
     for process in _PROCESSES.values():
