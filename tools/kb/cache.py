@@ -69,7 +69,7 @@ class LazyShards:
         return self.folder / f"{self.name}-{number:02x}.marshal"
 
 
-_CACHE_FORMAT = f"kb-cache-{__version__}-5"
+_CACHE_FORMAT = f"kb-cache-{__version__}-7"
 
 
 @dataclass

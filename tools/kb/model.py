@@ -74,6 +74,7 @@ class PageInfo:
         "diagnostics",
         "targets",
         "has_regions",
+        "page_type",
         "draft",
         "anchors",
         "_meta",
@@ -86,6 +87,7 @@ class PageInfo:
         diagnostics: tuple[Diagnostic, ...],
         targets: tuple[str, ...],
         has_regions: bool,
+        page_type: str = "",
     ) -> None:
         self.file = file
         self.meta_blob = meta_blob
@@ -93,6 +95,8 @@ class PageInfo:
         self.targets = targets
         """Repo files the page's links and images point to (see kb.routes.link_targets)."""
         self.has_regions = has_regions
+        self.page_type = page_type
+        """The front matter's `type` ('' when none), known without decoding the metadata."""
         self.draft: bool | None = None
         """Known without decoding the metadata when it came from the cache."""
         self.anchors = ""
@@ -104,11 +108,6 @@ class PageInfo:
         if self._meta is _UNSET:
             self._meta = _decode_meta(marshal.loads(self.meta_blob))
         return self._meta  # type: ignore[no-any-return]
-
-    @property
-    def page_type(self) -> str:
-        meta = self.meta
-        return str(meta.get("type", "")) if meta else ""
 
     @property
     def title(self) -> str:
@@ -150,13 +149,24 @@ def encode_page(page: ParsedPage) -> tuple[EncodedPage, bytes]:
     meta_blob = marshal.dumps(_encode_value(page.meta))
     slugs = "\0".join(sorted({h.slug for h in page.headings}))
     anchors = hashlib.blake2b(slugs.encode(), digest_size=10).hexdigest()
-    light = (page.file, meta_blob, diagnostics, targets, bool(page.regions), page.is_draft, anchors)
+    light = (
+        page.file,
+        meta_blob,
+        diagnostics,
+        targets,
+        bool(page.regions),
+        page.page_type,
+        page.is_draft,
+        anchors,
+    )
     return light, full
 
 
 def decode_info(data: EncodedPage) -> PageInfo:
-    file, meta_blob, diagnostics, targets, has_regions, draft, anchors = data
-    info = PageInfo(file, meta_blob, _decode_diagnostics(diagnostics), targets, has_regions)
+    file, meta_blob, diagnostics, targets, has_regions, page_type, draft, anchors = data
+    info = PageInfo(
+        file, meta_blob, _decode_diagnostics(diagnostics), targets, has_regions, page_type
+    )
     info.draft = draft
     info.anchors = anchors
     return info

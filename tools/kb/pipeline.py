@@ -28,7 +28,7 @@ from kb.collect import FoundFiles, walk_files
 from kb.config import Settings
 from kb.diagnostics import Diagnostic, with_severity
 from kb.gate import prewarm
-from kb.generate import FileChange, apply, plan_generated, stale_finding
+from kb.generate import FileChange, apply, owned, plan_generated, stale_finding
 from kb.runtime import GateError, find_runtime
 from kb.site import Site, load_site
 
@@ -124,10 +124,7 @@ def write_search_index(site: Site, out_dir: Path | None = None, build: str | Non
     pages = [(info.file, site.key(info.file)) for info in site.content_pages()]
     filters = site.memo(
         "search-facets",
-        lambda: facets(
-            [i.meta for i in site.content_pages() if i.page_type == "paper" and i.meta],
-            site.vocabulary,
-        ),
+        lambda: facets([site.facts()[f] for f in site.papers()], site.vocabulary),
     )
     return write_index(
         out_dir or settings.path(settings.vendor_dir),
@@ -149,7 +146,8 @@ def run_checks(
     """Every offline check; `pending` generated-file changes are reported as stale, and
     `problems` (from planning the tables) are reported as they are. `meanwhile` runs while
     node renders the pages, after the other checks (`kb build` writes the search index)."""
-    rendering = start_rendered(site)  # node renders pages while the other checks run
+    # node renders pages while the other checks run
+    rendering = start_rendered(site, lambda file: owned(site, file))
     found: list[Diagnostic] = [*site.diagnostics, *(problems or [])]
     try:
         for info in site.infos.values():

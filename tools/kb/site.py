@@ -29,6 +29,33 @@ from kb.writer import read_regular
 from kb.yamlio import MAX_DATA_BYTES
 
 T = TypeVar("T")
+_MISSING = object()
+FACT_FIELDS = (
+    "title",
+    "order",
+    "title_zh",
+    "year",
+    "category",
+    "tasks",
+    "modalities",
+    "areas",
+    "doi",
+    "arxiv",
+)
+"""What `Site.facts` keeps of a page's front matter."""
+
+
+def _facts(info: PageInfo) -> dict[str, Any]:
+    meta = info.meta or {}
+    return {key: _builtin(meta[key]) for key in FACT_FIELDS if key in meta}
+
+
+def _builtin(value: Any) -> Any:
+    """A metadata value as the cache can keep it: scalars and lists of scalars as they are,
+    anything else (dates, mappings) as text."""
+    if isinstance(value, list):
+        return [v if isinstance(v, str | int | float | bool) else str(v) for v in value]
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
 
 
 class Pages(Mapping[str, ParsedPage]):
@@ -65,6 +92,11 @@ class Pages(Mapping[str, ParsedPage]):
     def __len__(self) -> int:
         return len(self._encoded)
 
+    @property
+    def encoded(self) -> dict[str, EncodedPage]:
+        """The pages' cache entries (what `PageInfo`s are decoded from), by file."""
+        return self._encoded
+
 
 @dataclass
 class Site:
@@ -97,6 +129,39 @@ class Site:
             lambda: [
                 i for f, i in sorted(self.infos.items()) if not is_special(f) and not i.is_draft
             ],
+        )
+
+    def per_page(
+        self, store: str, files: Iterable[str], compute: Callable[[PageInfo], T]
+    ) -> dict[str, T]:
+        """`compute(info)` for each of `files`, for values that depend on that page's content
+        alone: kept between runs by page content, so after one page changes one value is
+        computed again. The store keeps the values of exactly these files (builtin values
+        only)."""
+        kept = self.cache.extra(store) if self.cache is not None else {}
+        values: dict[str, T] = {}
+        fresh: dict[str, Any] = {}
+        for file in files:
+            key = f"{file}\0{self.key(file)}"
+            value = kept.get(key, _MISSING)
+            if value is _MISSING:
+                value = compute(self.infos[file])
+            values[file] = fresh[key] = value
+        if len(fresh) != len(kept) - ("dirty" in kept) or any(k not in kept for k in fresh):
+            kept.clear()
+            kept.update(fresh)
+            kept["dirty"] = True
+        return values
+
+    def facts(self) -> dict[str, dict[str, Any]]:
+        """The front matter that site-wide outputs (sidebar, tables, duplicate check,
+        search filters) read of every page (`FACT_FIELDS`), by file; kept between runs."""
+        return self.once("facts", lambda: self.per_page("facts", sorted(self.infos), _facts))
+
+    def papers(self) -> list[str]:
+        """The paper pages among the content pages (`content_pages`), in file order."""
+        return self.once(
+            "papers", lambda: [i.file for i in self.content_pages() if i.page_type == "paper"]
         )
 
     def once(self, name: str, compute: Callable[[], T]) -> T:
@@ -251,7 +316,12 @@ def load_site(
     else:
         cache = PageCache(salt, persist=False)
     by_file, stats = parse_pages(settings, page_files, ctx, cache, walked.signatures)
-    infos = {file: decode_info(encoded) for file, encoded in by_file.items()}
+    before = reuse.pages.encoded if reuse is not None else {}
+    infos = {
+        # A page reloaded in the same run keeps its info (and its decoded metadata).
+        file: reuse.infos[file] if before.get(file) is encoded else decode_info(encoded)  # type: ignore[union-attr]
+        for file, encoded in by_file.items()
+    }
     pages = Pages(by_file, infos, lambda file: site.full_parse(file))
     site = Site(settings, vocabulary, infos, pages, sections, files, found, stats, cache)
     site.irregular = walked.irregular

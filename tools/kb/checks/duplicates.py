@@ -20,10 +20,11 @@ def check_duplicates(site: Site) -> Iterator[Diagnostic]:
 
 def _find_duplicates(site: Site) -> Iterator[Diagnostic]:
     seen: dict[tuple[str, str], str] = {}
+    facts = site.facts()
     for file, info in sorted(site.infos.items()):
-        if info.page_type != "paper" or info.meta is None:
+        if info.page_type != "paper":
             continue
-        for kind, key in _identity(info.meta):
+        for kind, key in _identity(facts[file]):
             first = seen.setdefault((kind, key), file)
             if first != file:
                 page = site.pages[file]

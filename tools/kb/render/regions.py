@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -24,8 +25,10 @@ class Region(NamedTuple):
     content: str
 
 
+@functools.lru_cache(maxsize=8)
 def find_regions(text: str, first_line: int = 1) -> tuple[Region, ...]:
-    """Table regions outside code, in order; unclosed ones have end == -1."""
+    """Table regions outside code, in order; unclosed ones have end == -1. The parse, the
+    generator and the gate each ask about the same (large) pages in one run: remembered."""
     if "kb:table" not in text:
         return ()
     masked = mask_code(text)

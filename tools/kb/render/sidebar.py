@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from kb.model import PageInfo
 from kb.render.text import md_text, md_url, route
@@ -39,9 +41,12 @@ def render_sidebar(site: Site) -> str:
 
 def page_label(page: PageInfo) -> str:
     """Sidebar label: a paper's Chinese title, otherwise the page title."""
-    meta = page.meta or {}
-    label = meta.get("title_zh") or meta.get("title") or posixpath.basename(page.file)
-    return str(label)
+    return label_of(page.file, page.meta or {})
+
+
+def label_of(file: str, meta: Mapping[str, Any]) -> str:
+    """`page_label` from the page's front matter (or its `Site.facts`)."""
+    return str(meta.get("title_zh") or meta.get("title") or posixpath.basename(file))
 
 
 def _emit(node: _Node, depth: int, lines: list[str]) -> None:
@@ -60,10 +65,11 @@ def _folder_node(site: Site, folder: str, by_folder: dict[str, list[PageInfo]]) 
     if folder != site.settings.docs_dir and any(p.file == readme for p in pages):
         node.link = route(readme)
     pages = [p for p in pages if posixpath.basename(p.file) != "README.md"]
+    facts = site.facts()
     if section and section.group_by == "category":
         node.children = _category_groups(site, pages)
     else:
-        node.children = [_page_node(p) for p in pages]
+        node.children = [_page_node(p.file, facts[p.file]) for p in pages]
     for sub in sorted(site.sections):
         if posixpath.dirname(sub) == folder and not site.sections[sub].draft:
             child = _folder_node(site, sub, by_folder)
@@ -84,23 +90,24 @@ def _pages_by_folder(site: Site) -> dict[str, list[PageInfo]]:
     return groups
 
 
-def _page_node(page: PageInfo) -> _Node:
-    order = (page.meta or {}).get("order")
+def _page_node(file: str, facts: Mapping[str, Any]) -> _Node:
+    order = facts.get("order")
     order = order if isinstance(order, int) and not isinstance(order, bool) else _UNORDERED
-    return _Node(page_label(page), order, route(page.file))
+    return _Node(label_of(file, facts), order, route(file))
 
 
 def _category_groups(site: Site, pages: list[PageInfo]) -> list[_Node]:
     terms = site.vocabulary.get("categories", {})
     groups: dict[str, _Node] = {}
+    facts = site.facts()
     for page in pages:
-        category = str((page.meta or {}).get("category", ""))
+        category = str(facts[page.file].get("category", ""))
         term = terms.get(category)
         if term is None:
             group = groups.setdefault("", _Node("其他", _UNORDERED + 1))
         else:
             group = groups.setdefault(category, _Node(term.title, term.order))
-        group.children.append(_page_node(page))
+        group.children.append(_page_node(page.file, facts[page.file]))
     for group in groups.values():
         group.children.sort(key=_Node.sort_key)
     return sorted(groups.values(), key=_Node.sort_key)

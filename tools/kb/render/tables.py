@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import posixpath
 import shlex
 from collections.abc import Callable, Mapping
@@ -83,33 +84,97 @@ def render_region(site: Site, page: ParsedPage, spec_text: str) -> str:
 def _papers(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
     _known_args(args, {*PAPER_FILTERS, "year"})
     _check_filter_values(site, args)
-    rows = _paper_rows(site, page, args)
-    return environment().get_template("papers.md.j2").render(rows=rows, empty="暂无论文。")
+    return _papers_table(_paper_rows(site, page, args), "暂无论文。")
 
 
-def _paper_rows(site: Site, page: ParsedPage, args: Mapping[str, str]) -> list[dict[str, Any]]:
+def _papers_table(rows: list[PaperRow], empty: str) -> str:
+    lines = [row.line for row in rows]
+    return environment().get_template("papers.md.j2").render(lines=lines, empty=empty)
+
+
+@dataclass(frozen=True)
+class PaperRow:
+    """One paper as the paper tables list it, rendered once per page content and folder."""
+
+    file: str
+    line: str
+    """The table row (`paper_row.md.j2`)."""
+    order: tuple[int, str]
+    """Newest first, then by label."""
+    filters: dict[str, Any]
+    """The paper's facts (`Site.paper_facts`): what the table arguments select on."""
+
+
+def _paper_rows(site: Site, page: ParsedPage, args: Mapping[str, str]) -> list[PaperRow]:
     """The rows of the papers `args` select, newest first, linked from `page`'s folder."""
     folder = posixpath.dirname(page.file)
     rows = site.once(f"paper rows\0{folder}", lambda: _all_paper_rows(site, folder))
-    return [row for row in rows if _matches(row["meta"], args)]
+    if list(args) == ["category"]:  # the papers index asks for each category in turn
+        by_category = site.once(f"paper rows by category\0{folder}", lambda: _by_category(rows))
+        return by_category.get(args["category"], [])
+    return [row for row in rows if _matches(row.filters, args)]
 
 
-def _all_paper_rows(site: Site, folder: str) -> list[dict[str, Any]]:
-    papers = [p for p in site.content_pages() if p.page_type == "paper"]
-    rows = [_paper_row(site, folder, p) for p in papers]
-    rows.sort(key=lambda r: (-(r["year"] if isinstance(r["year"], int) else 0), r["label"]))
+def _by_category(rows: list[PaperRow]) -> dict[str, list[PaperRow]]:
+    found: dict[str, list[PaperRow]] = {}
+    for row in rows:
+        category = row.filters.get("category")
+        for value in category if isinstance(category, list) else [category]:
+            if isinstance(value, str):
+                found.setdefault(value, []).append(row)
+    return found
+
+
+def _all_paper_rows(site: Site, folder: str) -> list[PaperRow]:
+    """Every paper's row for links from `folder`. A row depends on its page's content and
+    the folder only (the vocabulary salts every cache key), so rows are kept between runs:
+    after one page's front matter changes, one row is rendered again, not 10,000."""
+    facts = site.facts()
+    store = "paper-rows-" + hashlib.blake2b(folder.encode(), digest_size=6).hexdigest()
+    lines = site.per_page(store, site.papers(), lambda paper: _paper_row(site, folder, paper))
+    rows = [
+        PaperRow(file, line, (-year, label), facts[file])
+        for file, (line, year, label) in lines.items()
+    ]
+    rows.sort(key=lambda row: row.order)
     return rows
+
+
+def _paper_row(site: Site, folder: str, paper: PageInfo) -> tuple[str, int, str]:
+    """(row line, year for sorting, label): builtin values, kept in the cache."""
+    meta = paper.meta or {}
+    label = page_label(paper)
+    row = {
+        "label": label,
+        "link": _relative(paper.file, folder),
+        "year": meta.get("year", "—"),
+        "venue": meta.get("venue", "—"),
+        "tasks": _terms(site, "tasks", meta.get("tasks")),
+        "modalities": _terms(site, "modalities", meta.get("modalities")),
+        "code": meta.get("code", ""),
+    }
+    line = environment().get_template("paper_row.md.j2").render(row=row).rstrip("\n")
+    year = meta.get("year")
+    return line, year if isinstance(year, int) else 0, label
 
 
 def _backlinks(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
     """Papers whose pages link to this page: notes list their worked examples for free."""
     _known_args(args, {*PAPER_FILTERS, "year"})
     _check_filter_values(site, args)
-    linking = {file for file, info in site.infos.items() if page.file in info.targets}
-    rows = [row for row in _paper_rows(site, page, args) if row["file"] in linking]
-    return (
-        environment().get_template("papers.md.j2").render(rows=rows, empty="暂无论文页链接到本页。")
-    )
+    linking = site.once("backlinks", lambda: _linking(site)).get(page.file, set())
+    rows = [row for row in _paper_rows(site, page, {}) if row.file in linking]
+    rows = [row for row in rows if _matches(row.filters, args)]
+    return _papers_table(rows, "暂无论文页链接到本页。")
+
+
+def _linking(site: Site) -> dict[str, set[str]]:
+    """For each page, the pages that link to it."""
+    found: dict[str, set[str]] = {}
+    for file, info in site.infos.items():
+        for target in info.targets:
+            found.setdefault(target, set()).add(file)
+    return found
 
 
 def _papers_index(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
@@ -121,7 +186,13 @@ def _papers_index(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
     ):
         rows = _paper_rows(site, page, {"category": term.id})
         if rows:
-            sections.append({"title": term.title, "description": term.description, "rows": rows})
+            sections.append(
+                {
+                    "title": term.title,
+                    "description": term.description,
+                    "lines": [row.line for row in rows],
+                }
+            )
     return (
         environment()
         .get_template("papers_index.md.j2")
@@ -139,21 +210,6 @@ def _has_value(field: Any, wanted: str) -> bool:
     return field == wanted or (isinstance(field, list) and wanted in field)
 
 
-def _paper_row(site: Site, folder: str, paper: PageInfo) -> dict[str, Any]:
-    meta = paper.meta or {}
-    return {
-        "file": paper.file,
-        "meta": meta,
-        "label": page_label(paper),
-        "link": _relative(paper.file, folder),
-        "year": meta.get("year", "—"),
-        "venue": meta.get("venue", "—"),
-        "tasks": _terms(site, "tasks", meta.get("tasks")),
-        "modalities": _terms(site, "modalities", meta.get("modalities")),
-        "code": meta.get("code", ""),
-    }
-
-
 def _terms(site: Site, vocab: str, values: Any) -> str:
     if not isinstance(values, list):
         return "—"
@@ -164,10 +220,10 @@ def _terms(site: Site, vocab: str, values: Any) -> str:
 def _categories(site: Site, page: ParsedPage, args: Mapping[str, str]) -> str:
     _known_args(args, {"index"})
     counts: dict[str, int] = {}
-    for paper in site.content_pages():
-        if paper.page_type == "paper":
-            category = str((paper.meta or {}).get("category"))
-            counts[category] = counts.get(category, 0) + 1
+    facts = site.facts()
+    for file in site.papers():
+        category = str(facts[file].get("category"))
+        counts[category] = counts.get(category, 0) + 1
     terms = sorted(site.vocabulary.get("categories", {}).values(), key=lambda t: (t.order, t.id))
     index = args.get("index", "")
     rows = [
