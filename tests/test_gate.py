@@ -306,7 +306,7 @@ def test_commands_that_do_not_judge_keep_the_verdicts(site: SiteBuilder, kb: KbR
     _check(kb, root)
     gate_part = root / ".kb-cache" / "gate.marshal"
     verdicts = marshal.loads(gate_part.read_bytes())[1]
-    assert len(verdicts) == 3  # two pages and the sidebar
+    assert len(verdicts) == 4  # two pages, the sidebar and the one unit it was judged in
     for command in ("sidebar", "tables"):
         assert kb(root, command)[0] == 0
         assert marshal.loads(gate_part.read_bytes())[1] == verdicts, command

@@ -35,6 +35,16 @@ class FileChange:
         return "".join(lines)
 
 
+@dataclass(frozen=True)
+class Owned:
+    """What kb generates of a file, as it should be now."""
+
+    whole: str | None = None
+    """The whole file (the sidebar)."""
+    regions: tuple[str, ...] = ()
+    """The content of each `kb:table` region, in order."""
+
+
 class GeneratorError(Exception):
     """A generator refuses to touch a file it does not own."""
 
@@ -61,6 +71,20 @@ def plan_sidebar(site: Site) -> FileChange | None:
             "move your hand-written sidebar away, then run kb sidebar"
         )
     return FileChange(file, old, new, TextStyle())
+
+
+def owned(site: Site, file: str) -> Owned | None:
+    """What kb generates of `file` as things stand (for the gate, which judges a file that
+    holds exactly that in units); None when kb owns nothing of it or cannot generate it."""
+    if file == site.settings.sidebar:
+        return Owned(whole=site.memo("sidebar", lambda: render_sidebar(site)))
+    info = site.infos.get(file)
+    if info is None or not info.has_regions:
+        return None
+    wanted = expected_regions(site, site.pages[file])
+    if any(content is None for _, content, _ in wanted):
+        return None
+    return Owned(regions=tuple(content for _, content, _ in wanted if content is not None))
 
 
 def plan_generated(site: Site) -> tuple[list[FileChange], list[Diagnostic]]:
