@@ -138,11 +138,13 @@ def test_page_without_title_uses_its_file_name(site: SiteBuilder) -> None:
 @pytest.mark.parametrize(
     ("value", "text"),
     [
-        ("A [b] | <b>c</b>", "A \\[b\\] \\| &lt;b&gt;c&lt;/b&gt;"),
+        ("A [b] | <b>c</b>", "A &#91;b&#93; \\| &lt;b&gt;c&lt;/b&gt;"),
         ("*em* _u_ `code` \\", "\\*em\\* \\_u\\_ \\`code\\` \\\\"),
         ("多行\n  标题\t末尾 ", "多行 标题 末尾"),
         ("R&D", "R&amp;D"),
         (2020, "2020"),
+        ("[点我](javascript:alert(1))", "&#91;点我&#93;(javascript:alert(1))"),
+        ("[点我][x]", "&#91;点我&#93;&#91;x&#93;"),
     ],
 )
 def test_md_text_escapes_markdown_and_html(value: object, text: str) -> None:

@@ -19,7 +19,7 @@ from kb.writer import write_atomic
 _STATE_NAME = "state.marshal"
 _GENERATED_NAME = "generated.marshal"
 _GATE_NAME = "gate.marshal"
-_GATE_FORMAT = "kb-gate-2"
+_GATE_FORMAT = "kb-gate-3"
 """HTML-gate verdicts do not depend on kb's Python code: kept apart from the salted parts."""
 _SHARD_NAME = "pages-{:x}.marshal"
 _SHARDS = 16

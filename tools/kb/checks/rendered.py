@@ -317,7 +317,7 @@ def _file_hash(site: Site, file: str) -> str:
 
 def _cached(site: Site, key: str) -> Verdict | None:
     stored = site.cache.verdict(key) if site.cache is not None else None
-    if stored is None:
+    if not (isinstance(stored, tuple) and len(stored) == 3):
         return None
     reads, findings, units = stored
     if any(_file_hash(site, file) != digest for file, digest in reads):
