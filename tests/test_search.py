@@ -14,6 +14,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from kb.model import ParseContext
+from kb.parser import parse_page
 from kb.search import BLOCK, OVERLAY_PAGES, bucket_count, facets, write_index
 from kb.searchtext import (
     BUCKETS,
@@ -190,6 +192,21 @@ def test_a_page_without_front_matter_takes_its_title_from_its_heading() -> None:
     assert part[SECTIONS] == ()
     assert not any(t.startswith("!") for t in entries(part))  # filters are for papers
     assert page_part("docs/x.md", None, "正文。\n", 1, VOCABULARY)[1] == "x"
+
+
+def test_generated_tables_are_not_indexed_with_the_page() -> None:
+    body = (
+        "# 生存分析\n\n笔记正文讲删失。\n\n## 引用本笔记的论文\n\n<!-- kb:table backlinks -->\n\n"
+        "| 论文 |\n| --- |\n| [卷积网络分割肝脏](../papers/x.md) |\n\n## 表内标题\n\n"
+        "<!-- /kb:table -->\n\n## 参考文献\n\n教科书。\n"
+    )
+    raw = f"---\ntype: note\ntitle: 生存分析\n---\n{body}".encode()
+    context = ParseContext(VOCABULARY, (), 512, 2026)
+    part = parse_page("docs/notes/s.md", raw, context).search
+    found = entries(part)
+    assert "删失" in found and "教科" in found
+    assert "卷积" not in found and "肝脏" not in found  # the table is each paper's own
+    assert [anchor for anchor, _ in part[SECTIONS]] == ["引用本笔记的论文", "参考文献"]
 
 
 def _pages(count: int, *, edited: dict[int, str] | None = None) -> list[tuple[str, str, Any]]:

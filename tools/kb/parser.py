@@ -9,9 +9,9 @@ from kb.checks.page import check_page, check_paper_sections
 from kb.config import read_limit
 from kb.diagnostics import make
 from kb.frontmatter import normalize_text, split_front_matter
-from kb.markdown import scan_markdown
+from kb.markdown import Heading, scan_markdown
 from kb.model import ParseContext, ParsedPage
-from kb.render.regions import find_regions, stray_markers
+from kb.render.regions import Region, find_regions, stray_markers
 from kb.schema import validate_front_matter
 from kb.searchtext import page_part
 from kb.yamlio import YamlPath
@@ -72,9 +72,7 @@ def parse_page(file: str, raw: bytes, ctx: ParseContext, *, special: bool = Fals
     part = (
         None
         if special
-        else page_part(
-            file, meta, front.body, front.body_line, ctx.vocabulary, scanned=scan.headings
-        )
+        else _search_part(file, meta, front.body, front.body_line, ctx, scan.headings, regions)
     )
     return ParsedPage(file, meta, lines, scan.headings, scan.links, regions, tuple(found), part)
 
@@ -82,3 +80,33 @@ def parse_page(file: str, raw: bytes, ctx: ParseContext, *, special: bool = Fals
 def _unread(file: str, ctx: ParseContext, special: bool) -> Any:
     """The search part of a page kb cannot read: found by its file name only."""
     return None if special else page_part(file, None, "", 1, ctx.vocabulary)
+
+
+def _search_part(
+    file: str,
+    meta: dict[str, Any] | None,
+    body: str,
+    body_line: int,
+    ctx: ParseContext,
+    headings: tuple[Heading, ...],
+    regions: tuple[Region, ...],
+) -> Any:
+    """The page's search part, without the content of its `kb:table` regions: a generated
+    table repeats other pages' metadata (each paper is found on its own page), and the
+    papers index of a large site would otherwise be one document of megabytes."""
+    closed = [r for r in regions if r.end >= 0]
+    if closed:
+        spans = [
+            (body_line + body.count("\n", 0, r.start), body_line + body.count("\n", 0, r.end))
+            for r in closed
+        ]
+        headings = tuple(h for h in headings if not any(a <= h.line < b for a, b in spans))
+        parts: list[str] = []
+        last = 0
+        for region in closed:
+            parts.append(body[last : region.start])
+            parts.append("\n" * body.count("\n", region.start, region.end))
+            last = region.end
+        parts.append(body[last:])
+        body = "".join(parts)
+    return page_part(file, meta, body, body_line, ctx.vocabulary, scanned=headings)
