@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,6 +59,24 @@ def test_errors_exit_2(site: SiteBuilder, kb: KbRunner) -> None:
     assert code == 2
     assert out.startswith("docs/n/a.md:6:1: LNK201 link 'missing.md' points to missing")
     assert out.endswith("1 error(s), 0 warning(s) in 1 file(s)\n")
+
+
+def test_the_kb_command_flushes_its_report_and_keeps_its_exit_code(site: SiteBuilder) -> None:
+    # `main()` ends the process without the interpreter's teardown: output must not be lost.
+    root = site(_files({"docs/n/a.md": _note("A", "[x](missing.md)\n" * 2000)}))
+    command = [sys.executable, "-m", "kb", "--root", str(root), "check", "--format", "json"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2, done.stderr
+    assert len(json.loads(done.stdout)["diagnostics"]) == 2000
+    # A reader that stops early (`kb check | head`) gets no traceback from kb.
+    with subprocess.Popen(
+        command[:-2], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.read(10)
+        process.stdout.close()
+        assert "Traceback" not in process.stderr.read()
+        assert process.wait(timeout=120) in (2, 3)  # 3: kb saw the broken pipe itself
 
 
 def test_warnings_exit_0_unless_strict(site: SiteBuilder, kb: KbRunner) -> None:
