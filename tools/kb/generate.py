@@ -9,7 +9,7 @@ from pathlib import Path
 
 from kb.diagnostics import Diagnostic, make
 from kb.policy import find_csp, render_csp, with_csp
-from kb.render.regions import find_regions
+from kb.render.regions import Region, find_regions
 from kb.render.sidebar import HEADER, render_sidebar
 from kb.render.tables import expected_regions
 from kb.runtime import INDEX_FILE
@@ -132,15 +132,27 @@ def plan_tables(site: Site) -> tuple[list[FileChange], list[Diagnostic]]:
         up_to_date = f"regions\0{file}\0{site.key(file)}\0{inputs}"
         if site.known(up_to_date):
             continue  # this very file already holds these very tables, without problems
-        wanted = expected_regions(site, site.pages[file])
+        page = site.pages[file]
+        wanted = expected_regions(site, page)
         found = [d for _, _, d in wanted if d is not None]
         problems.extend(found)
-        change = _rewrite_regions(site.settings.path(file), file, [w for _, w, _ in wanted])
+        contents = [w for _, w, _ in wanted]
+        if _holds(page.regions, contents):
+            change = None  # as parsed (the file this run read), the regions hold them
+        else:
+            change = _rewrite_regions(site.settings.path(file), file, contents)
         if change is not None:
             changes.append(change)
         elif site.key(file) and not found:
             site.note(up_to_date)
     return changes, problems
+
+
+def _holds(regions: tuple[Region, ...], wanted: list[str | None]) -> bool:
+    return len(regions) == len(wanted) and all(
+        content is None or (region.end >= 0 and region.content == content)
+        for region, content in zip(regions, wanted, strict=True)
+    )
 
 
 def _rewrite_regions(path: Path, file: str, wanted: list[str | None]) -> FileChange | None:
