@@ -296,6 +296,9 @@
   var FRONT = /^\ufeff?---[ \t]*\r?\n[\s\S]*?\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/;
   var FENCED = /^ {0,3}(`{3,}|~{3,})[^\n]*\n[\s\S]*?^ {0,3}\1[ \t]*$/gm;
   var HEADING = /^ {0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$/;
+  // Generated tables list other pages (each is found on its own page): the index leaves
+  // them out, and so do the snippets.
+  var REGION = /^<!--\s*kb:table\b[^\n]*?-->[ \t]*$[\s\S]*?^<!--\s*\/kb:table\s*-->[ \t]*$/gm;
 
   // Readable text of markdown: markup, tags and link targets removed.
   function plain(markdown) {
@@ -316,7 +319,8 @@
       .replace(FRONT, '')
       .replace(FENCED, function (block) {
         return block.replace(/[^\n]/g, ' ');
-      });
+      })
+      .replace(REGION, '');
     var sections = [{ heading: '', lines: [] }];
     body.split('\n').forEach(function (line) {
       var match = HEADING.exec(line);

@@ -118,3 +118,23 @@ test('page sections follow the headings the index lists', () => {
   assert.equal(sections[1].text, '用卷积网络。 #### 太深 仍属方法。');
   assert.equal(kb.bestSection(sections, '卷积'), 1);
 });
+
+test('pageSections leaves generated tables out, as the index does', () => {
+  const markdown = [
+    '# 论文',
+    '',
+    '<!-- kb:table papers-index -->',
+    '',
+    '## 生存分析',
+    '',
+    '| 论文 | 年份 |',
+    '| --- | --- |',
+    '| [卷积网络](a.md) | 2020 |',
+    '',
+    '<!-- /kb:table -->',
+    '',
+    '按类别列出全部论文。',
+  ].join('\n');
+  const sections = kb.pageSections(markdown);
+  assert.deepEqual(sections, [{ heading: '', text: '按类别列出全部论文。' }]);
+});
