@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from kb.errors import UserError
 from kb.policy import POLICY_SCRIPT, render_policy_script
 from kb.writer import write_if_changed
 
@@ -32,7 +33,7 @@ _CSS_SOURCE_MAP = re.compile(r"/\*#\s*sourceMappingURL=[^*]*\*/[ \t]*\r?\n?")
 _JS_SOURCE_MAP = re.compile(r"^//#\s*sourceMappingURL=\S*[ \t]*\r?\n?", re.MULTILINE)
 
 
-class AssetError(Exception):
+class AssetError(UserError):
     """node_modules is missing, incomplete or does not match package.json."""
 
 

@@ -11,17 +11,20 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb import __version__
-from kb.assets import AssetError
-from kb.cache import save_cache
 from kb.config import ConfigError, Settings, find_root, load_settings
 from kb.diagnostics import Diagnostic, Severity
-from kb.generate import FileChange, GeneratorError, apply, plan_sidebar, plan_tables
-from kb.pipeline import Mode, build, write_search_index
+from kb.errors import UserError
 from kb.report import FORMATTERS, escape_line
-from kb.runtime import GateError
-from kb.site import Site, load_site
+
+if TYPE_CHECKING:
+    from kb.generate import FileChange
+    from kb.site import Site
+
+# The build's modules (pipeline, generate, cache, site) are imported by the commands that
+# use them: `kb links` and `kb new` start without them.
 
 
 class ExitCode(enum.IntEnum):
@@ -57,7 +60,7 @@ def run(argv: Sequence[str]) -> int:
     try:
         settings = load_settings(Path(args.root).resolve() if args.root else find_root(Path.cwd()))
         return int(args.handler(settings, args))
-    except (ConfigError, GeneratorError, GateError, AssetError) as exc:
+    except UserError as exc:
         print(escape_line(f"kb: error: {exc}"), file=sys.stderr)
         return ExitCode.CONFIG_ERROR
     except OSError as exc:
@@ -176,11 +179,17 @@ def _report_options(command: argparse.ArgumentParser) -> None:
 
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    from kb.pipeline import Mode, build
+
     result = build(settings, Mode.CHECK, use_cache=not args.no_cache)
     return _report(result.diagnostics, args)
 
 
 def cmd_sidebar(settings: Settings, args: argparse.Namespace) -> int:
+    from kb.cache import save_cache
+    from kb.generate import plan_sidebar
+    from kb.site import load_site
+
     site = load_site(settings, use_cache=not args.no_cache)
     change = plan_sidebar(site)
     save_cache(settings, site.cache)
@@ -188,6 +197,10 @@ def cmd_sidebar(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_tables(settings: Settings, args: argparse.Namespace) -> int:
+    from kb.cache import save_cache
+    from kb.generate import plan_tables
+    from kb.site import load_site
+
     site = load_site(settings, use_cache=not args.no_cache)
     changes, problems = plan_tables(site)
     save_cache(settings, site.cache)
@@ -202,6 +215,8 @@ def cmd_tables(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
+    from kb.pipeline import Mode, build
+
     result = build(settings, Mode.CHECK if args.check else Mode.BUILD, use_cache=not args.no_cache)
     for file in result.written:
         print(escape_line(f"kb: wrote {file}"), file=sys.stderr)
@@ -230,6 +245,10 @@ def cmd_new(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_assets(settings: Settings, args: argparse.Namespace) -> int:
+    from kb.assets import AssetError
+    from kb.cache import save_cache
+    from kb.pipeline import write_search_index
+    from kb.site import load_site
     from kb.vendor import vendor
 
     site = load_site(settings)
@@ -246,6 +265,7 @@ def cmd_assets(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
     from kb.gitinfo import edit_url
+    from kb.pipeline import Mode, build
     from kb.publish import PublishError, publish
 
     result = build(settings, Mode.CHECK, use_cache=not args.no_cache)
@@ -296,6 +316,8 @@ def cmd_links(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _generate(site: Site, changes: list[FileChange], check: bool, what: str) -> int:
+    from kb.generate import apply
+
     if check:
         for change in changes:
             lines = change.diff().splitlines()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb.diagnostics import Diagnostic, make
+from kb.errors import UserError
 from kb.policy import find_csp, render_csp, with_csp
 from kb.render.regions import Region, find_regions
 from kb.render.sidebar import HEADER, render_sidebar
@@ -45,7 +46,7 @@ class Owned:
     """The content of each `kb:table` region, in order."""
 
 
-class GeneratorError(Exception):
+class GeneratorError(UserError):
     """A generator refuses to touch a file it does not own."""
 
 

@@ -9,13 +9,14 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import fields
 from typing import Any
 
+from kb.errors import UserError
 from kb.suggest import did_you_mean
 
 Rule = Callable[[Any, str], Any]
 """(value, "where key") → the validated value; raises ConfigError."""
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """Settings that kb cannot use; the message names the file, the key and the fix."""
 
 

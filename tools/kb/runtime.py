@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from kb.assets import ASSETS, SITE_INFO_FILE
 from kb.config import Settings
+from kb.errors import UserError
 from kb.policy import POLICY_SCRIPT
 
 INDEX_FILE = "index.html"
@@ -26,7 +27,7 @@ _GENERATED = {SITE_INFO_FILE, POLICY_SCRIPT}
 """Vendor files kb writes for the site (not scripts from node_modules)."""
 
 
-class GateError(Exception):
+class GateError(UserError):
     """The HTML gate cannot run (no runtime, no node); the message names the fix."""
 
 
