@@ -10,10 +10,17 @@ behaviour, the rest makes URLs unique:
     /nohead/…      405 to HEAD, 200 to GET            /slow/…      no answer for `slow` s
     /loop/…        302 → /loop2/… → /loop/…           /huge/…      405 to HEAD, GET: 50 MB
     /challenge/…   403 + a Cloudflare-style challenge page
+    /resolver/…    302 → /moved/… → /ok/… (as doi.org sends a reader on to a publisher)
     /html/…        200 text/html with <h2 id="intro"> (for fragment checks)
 
 Every request is recorded: (host, method, path). Latency and a per-host concurrency cap
 (requests beyond it wait, as on a busy server) make the benchmark's network.
+
+`holds`: how a /slow/ request ends when the client hangs up. False (the default): the server
+notices and frees the worker, as an event-driven server does. True: the worker runs to the end
+of its `slow` seconds anyway, as most application servers' workers do. Either way the web
+counts, per host, the requests it has received and not finished (`in_flight`): what the
+server, not the client, sees as load.
 """
 
 from __future__ import annotations
@@ -50,11 +57,16 @@ class Web:
     huge_sent: int = 0
     """Bytes of /huge/ bodies actually written."""
     peak: Counter[str] = field(default_factory=Counter)
-    """Highest number of concurrent requests seen per host."""
+    """Highest number of requests served at once per host (at most its cap)."""
+    holds: bool = False
+    """A /slow/ request keeps its worker after the client hangs up (see the module doc)."""
+    in_flight: Counter[str] = field(default_factory=Counter)
+    """Highest number of requests received and not finished per host, queued ones included."""
 
     def __post_init__(self) -> None:
         self._seen: Counter[str] = Counter()
         self._active: Counter[str] = Counter()
+        self._received: Counter[str] = Counter()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._servers: list[asyncio.AbstractServer] = []
@@ -106,6 +118,7 @@ class Web:
         self.requests.clear()
         self.times.clear()
         self.peak.clear()
+        self.in_flight.clear()
         self._seen.clear()
         self.huge_sent = 0
 
@@ -147,20 +160,26 @@ class Web:
     ) -> bool:
         self.requests.append((host.address, method, path))
         self.times.append(time.monotonic())
-        cap = self._caps.get(host.address)
-        if cap:
-            await cap.acquire()
-        self._active[host.address] += 1
-        self.peak[host.address] = max(self.peak[host.address], self._active[host.address])
+        address = host.address
+        self._received[address] += 1
+        self.in_flight[address] = max(self.in_flight[address], self._received[address])
         try:
-            low, high = host.latency
-            if high:
-                await asyncio.sleep(random.uniform(low, high))
-            return await self._route(method, path, reader, writer)
-        finally:
-            self._active[host.address] -= 1
+            cap = self._caps.get(address)
             if cap:
-                cap.release()
+                await cap.acquire()
+            self._active[address] += 1
+            self.peak[address] = max(self.peak[address], self._active[address])
+            try:
+                low, high = host.latency
+                if high:
+                    await asyncio.sleep(random.uniform(low, high))
+                return await self._route(method, path, reader, writer)
+            finally:
+                self._active[address] -= 1
+                if cap:
+                    cap.release()
+        finally:
+            self._received[address] -= 1
 
     async def _route(
         self, method: str, path: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -196,12 +215,17 @@ class Web:
         if kind == "nohead":
             return _send(writer, method, 405 if method == "HEAD" else 200, body=b"get only\n")
         if kind == "slow":
-            # Sleep, but stop as soon as the client hangs up (a real server would notice too).
+            if self.holds:  # the worker runs to the end, whether the client waits or not
+                await asyncio.sleep(self.slow)
+                return _send(writer, method, 200, body=b"late\n")
+            # Sleep, but stop as soon as the client hangs up (the server notices).
             try:
                 await asyncio.wait_for(reader.read(1), self.slow)
             except TimeoutError:
                 return _send(writer, method, 200, body=b"late\n")
             return False
+        if kind == "resolver":
+            return _send(writer, method, 302, headers={"Location": "/moved" + rest})
         if kind == "loop":
             return _send(writer, method, 302, headers={"Location": "/loop2" + rest})
         if kind == "loop2":

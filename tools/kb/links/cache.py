@@ -1,17 +1,14 @@
-"""The link cache: one JSON file of results, each fresh for its class's time-to-live, and
-each host's median answer time (so a re-run knows how long a silent server is worth)."""
+"""The link cache: one JSON file of results, each fresh for its class's time-to-live."""
 
 from __future__ import annotations
 
 import json
-import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.links.check import Result
 from kb.links.settings import LinkSettings
+from kb.writer import write_atomic
 
 VERSION = 1
 
@@ -19,8 +16,6 @@ VERSION = 1
 @dataclass
 class LinkCache:
     results: dict[str, Result] = field(default_factory=dict)
-    host_times: dict[str, float] = field(default_factory=dict)
-    """Median answer seconds per host, as last measured."""
 
 
 def load_cache(path: Path) -> LinkCache:
@@ -38,10 +33,6 @@ def load_cache(path: Path) -> LinkCache:
             cache.results[url] = Result.from_json(url, entry)
         except (KeyError, TypeError, ValueError):
             continue
-    hosts = data.get("hosts")
-    for host, seconds in hosts.items() if isinstance(hosts, dict) else ():
-        if isinstance(seconds, int | float) and math.isfinite(seconds) and seconds > 0:
-            cache.host_times[str(host)] = float(seconds)
     return cache
 
 
@@ -57,17 +48,5 @@ def save_cache(path: Path, cache: LinkCache, settings: LinkSettings, now: float)
         for url, result in sorted(cache.results.items())
         if result.link_class != "excluded" and fresh(result, settings, now)
     }
-    payload = json.dumps(
-        {"version": VERSION, "entries": entries, "hosts": dict(sorted(cache.host_times.items()))},
-        ensure_ascii=False,
-        indent=0,
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".links-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    payload = json.dumps({"version": VERSION, "entries": entries}, ensure_ascii=False, indent=0)
+    write_atomic(path, (payload + "\n").encode("utf-8"))

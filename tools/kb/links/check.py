@@ -7,6 +7,13 @@ answer HEAD wrongly, when HEAD fails, or when the body is needed. Redirects are 
 hand, so every hop is checked against the address policy and loops are seen. Transient
 failures are retried with exponential backoff and jitter; a 429 pauses only its own host,
 for as long as `Retry-After` asks (bounded).
+
+Politeness is counted as the server sees it. A request that gets no answer within `timeout`
+decides its URL then, but kb does not hang up: most servers keep working on a request after
+the client goes, so the request stays open, and keeps its host's slot, until the server
+answers or closes it, or for `hold` seconds more. A URL whose host answers other requests
+meanwhile is not asked again (the server is busy with it, not down); a retry goes only to a
+host that answered nothing.
 """
 
 from __future__ import annotations
@@ -21,8 +28,8 @@ import random
 import re
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -289,35 +296,19 @@ class HostGate:
     limited: int = 0
     """429 responses among them."""
     paused: bool = False
-    durations: list[float] = field(default_factory=list)
-    """Seconds of the host's recent answers (the last 50)."""
-    prior: float | None = None
-    """The host's median answer time in an earlier run (from the cache), if known."""
+    served: int = 0
+    """Responses over the whole run (a request notes it when sent, see `answered_since`)."""
     clock: Clock = REAL_CLOCK
 
-    def answered(self, status: int, seconds: float) -> None:
+    def answered(self, status: int) -> None:
         self.answers += 1
         self.limited += status == 429
-        self.durations = [*self.durations[-49:], seconds]
+        self.served += 1
 
-    def median(self) -> float | None:
-        """Median answer time once 10 answers are known, else None."""
-        if len(self.durations) < 10:
-            return None
-        return sorted(self.durations)[len(self.durations) // 2]
-
-    def early_timeout(self, full: float) -> float:
-        """Timeout for a URL's first attempt: 8× the host's median answer time (at least 0.5 s),
-        once 10 answers are known, or from an earlier run's median until then. A silent URL
-        then costs one short and one full wait instead of two full ones; the retry always
-        waits the full timeout. A wrong prior costs at most a retry per URL until the host's
-        own answers (retries answer too) take over."""
-        median = self.median()
-        if median is None:
-            median = self.prior
-        if median is None:
-            return full
-        return min(full, max(0.5, 8 * median))
+    def answered_since(self, mark: int) -> bool:
+        """Whether the host answered any request since `served` was `mark`: it is up, and
+        serving."""
+        return self.served > mark
 
     def rate_limited(self, wait: float) -> bool:
         """Record a 429 asking for `wait` seconds; True when the whole host pauses."""
@@ -361,14 +352,11 @@ class Checker:
         *,
         repository: str = "",
         progress: Callable[[int, int], None] | None = None,
-        host_times: Mapping[str, float] | None = None,
         resolver: AbstractResolver | None = None,
         clock: Clock = REAL_CLOCK,
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.host_times = dict(host_times or {})
-        """Median answer seconds per host from earlier runs: early timeouts from the start."""
         self.user_agent = settings.user_agent or user_agent(repository)
         self.allowed = settings.networks()
         self.resolver = resolver
@@ -376,6 +364,8 @@ class Checker:
         self.progress = progress
         self.stats = Stats()
         self._gates: dict[str, HostGate] = {}
+        self._held: set[asyncio.Future[Any]] = set()
+        """Requests that timed out and are still open (see the module doc)."""
         self._global: asyncio.Semaphore | None = None
         self._session: aiohttp.ClientSession | None = None
 
@@ -413,7 +403,11 @@ class Checker:
                 if self.progress:
                     self.progress(self.stats.checked, len(urls))
 
-            await asyncio.gather(*(one(url) for url in urls))
+            try:
+                await asyncio.gather(*(one(url) for url in urls))
+            finally:
+                for held in list(self._held):
+                    held.cancel()  # every URL is decided: hang up now
         return results
 
     async def check_url(self, url: str, need_body: bool = False) -> Result:
@@ -507,48 +501,81 @@ class Checker:
         gate = self._gate(host)
         assert self._session is not None and self._global is not None
         await gate.slots.acquire(0 if sent[0] else 1)
+        held = False
         try:
             await gate.wait_turn()
-            async with self._global:
+            await self._global.acquire()
+            try:
                 self.stats.requests += 1
                 sent[0] += 1
+                mark = gate.served
+                s = self.settings
+                exchange = asyncio.ensure_future(
+                    self._exchange(url, use_get, need_body, s.timeout + s.hold)
+                )
                 try:
-                    started = self.clock.monotonic()
-                    timeout = (
-                        self.settings.timeout
-                        if sent[0] > 1
-                        else gate.early_timeout(self.settings.timeout)
-                    )
-                    answer = await self._exchange(url, use_get, need_body, timeout)
-                    gate.answered(answer[0], self.clock.monotonic() - started)
-                    return answer
+                    answer = await asyncio.wait_for(asyncio.shield(exchange), s.timeout)
                 except TimeoutError:
-                    # After a short first wait the retry goes at once: its full timeout is
-                    # the grace a slow server gets, a backoff on top would only add to it.
-                    early = timeout < self.settings.timeout
-                    raise _Retry(0 if early else None, "timeout") from None
-                except aiohttp.ClientConnectorDNSError as exc:
-                    raise _Broken(_dns_detail(exc), refused=_is_refusal(exc)) from None
-                except aiohttp.ClientConnectorCertificateError:
-                    raise _Broken("TLS certificate not valid") from None
-                except aiohttp.ClientConnectorSSLError:
-                    raise _Broken("TLS handshake failed") from None
-                except aiohttp.ClientConnectorError as exc:
-                    if _is_refusal(exc):
-                        raise _Broken(str(exc.os_error), refused=True) from None
-                    if isinstance(exc.os_error, ConnectionRefusedError):
-                        raise _Broken("connection refused") from None
-                    raise _Retry(None, f"cannot connect ({exc.os_error})") from None
-                except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
-                    raise _Retry(None, _reset_detail(exc)) from None
-                except aiohttp.ClientPayloadError:
-                    raise _Retry(None, "connection reset") from None
-                except aiohttp.InvalidURL as exc:
-                    raise _Broken(f"invalid URL ({exc})") from None
-                except aiohttp.ClientResponseError as exc:
-                    raise _Broken(f"invalid response ({exc.message})") from None
+                    if exchange.done():
+                        # It ended as the wait did; a connect timeout raises here, and the
+                        # server holds nothing for a connection it never accepted.
+                        answer = exchange.result()
+                        gate.answered(answer[0])
+                        return answer
+                    held = True
+                    self._hold(exchange, gate)
+                    if gate.answered_since(mark):
+                        raise _Broken(
+                            f"no answer within {s.timeout:g} s (the host answered other "
+                            "requests meanwhile)"
+                        ) from None
+                    raise
+                gate.answered(answer[0])
+                return answer
+            except TimeoutError:
+                raise _Retry(None, "timeout") from None
+            except aiohttp.ClientConnectorDNSError as exc:
+                raise _Broken(_dns_detail(exc), refused=_is_refusal(exc)) from None
+            except aiohttp.ClientConnectorCertificateError:
+                raise _Broken("TLS certificate not valid") from None
+            except aiohttp.ClientConnectorSSLError:
+                raise _Broken("TLS handshake failed") from None
+            except aiohttp.ClientConnectorError as exc:
+                if _is_refusal(exc):
+                    raise _Broken(str(exc.os_error), refused=True) from None
+                if isinstance(exc.os_error, ConnectionRefusedError):
+                    raise _Broken("connection refused") from None
+                raise _Retry(None, f"cannot connect ({exc.os_error})") from None
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+                raise _Retry(None, _reset_detail(exc)) from None
+            except aiohttp.ClientPayloadError:
+                raise _Retry(None, "connection reset") from None
+            except aiohttp.InvalidURL as exc:
+                raise _Broken(f"invalid URL ({exc})") from None
+            except aiohttp.ClientResponseError as exc:
+                raise _Broken(f"invalid response ({exc.message})") from None
+            finally:
+                if not held:
+                    self._global.release()
         finally:
+            if not held:
+                gate.slots.release()
+
+    def _hold(self, exchange: asyncio.Future[Any], gate: HostGate) -> None:
+        """Keep a request that timed out open, with its slots, until it ends: the server may
+        still be working on it (its own answer, a close, or `hold` seconds end it)."""
+        assert self._global is not None
+        semaphore = self._global
+        self._held.add(exchange)
+
+        def ended(done: asyncio.Future[Any]) -> None:
+            self._held.discard(done)
+            if not done.cancelled() and done.exception() is None:
+                gate.answered(done.result()[0])  # a late answer: the host is up
+            semaphore.release()
             gate.slots.release()
+
+        exchange.add_done_callback(ended)
 
     async def _exchange(
         self, url: str, use_get: bool, need_body: bool, timeout: float
@@ -576,20 +603,10 @@ class Checker:
                     response.close()  # never download what we do not need
             return status, headers, body
 
-    def measured_hosts(self) -> dict[str, float]:
-        """Median answer seconds of the hosts that answered 10 times or more in this run."""
-        return {
-            host: round(median, 4)
-            for host, gate in self._gates.items()
-            if (median := gate.median()) is not None
-        }
-
     def _gate(self, host: str) -> HostGate:
         gate = self._gates.get(host)
         if gate is None:
-            gate = self._gates[host] = HostGate(
-                Slots(self.settings.per_host), prior=self.host_times.get(host), clock=self.clock
-            )
+            gate = self._gates[host] = HostGate(Slots(self.settings.per_host), clock=self.clock)
         return gate
 
     def _check_literal(self, host: str) -> None:

@@ -156,7 +156,6 @@ def check_links(
             link_settings,
             repository=repository,
             progress=progress,
-            host_times=cache.host_times,
             resolver=resolver,
             clock=clock,
         )
@@ -165,7 +164,6 @@ def check_links(
             result.checked_at = checked_at
             results[url] = result
         run.requests = checker.stats.requests
-        cache.host_times.update(checker.measured_hosts())
     if cache_file:
         cache.results.update(results)
         save_cache(cache_file, cache, link_settings, now())

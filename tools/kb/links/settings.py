@@ -32,7 +32,12 @@ class LinkSettings:
     retries: int = 2
     """Extra attempts after a transient failure (reset, 5xx)."""
     timeout_retries: int = 1
-    """Extra attempts after a timeout (a slow host costs `timeout` per attempt)."""
+    """Extra attempts after a timeout, only when the host answered nothing else meanwhile
+    (it looks down); a host that serves other URLs is busy with this one, not down."""
+    hold: float = 60.0
+    """Seconds a request that got no answer within `timeout` stays open, and counts against
+    its host's `per_host`, while the server may still be working on it (most servers finish
+    a request after the client hangs up). 0: hang up at `timeout`."""
     rate_retries: int = 1
     """Extra attempts after a 429, each after its `Retry-After`: a URL still refused after
     that is a warning (it most likely opens for a reader), and asking again is impolite."""
