@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kb.config import ConfigError, load_settings
-from kb.links.cache import load_cache
-from kb.links.collect import collect, normalize_url
+from kb.links.collect import canonical_url, collect, normalize_url
 from kb.links.run import check_links, parse_shard, shard_of
 from tests.helpers import KbRunner, SiteBuilder
 from tests.linkweb import HostConfig, Web
@@ -122,6 +122,51 @@ def test_normalize_url(written: str, expected: tuple[str, str] | None) -> None:
     assert normalize_url(written) == expected
 
 
+@pytest.mark.parametrize(
+    ("written", "checked"),
+    [
+        ("http://dx.doi.org/10.1038/NATURE14539", "https://doi.org/10.1038/nature14539"),
+        ("https://doi.org/10.1038/nature14539", "https://doi.org/10.1038/nature14539"),
+        ("https://www.doi.org/10.1002/(SICI)1097", "https://doi.org/10.1002/(sici)1097"),
+        ("https://doi.org/", "https://doi.org/"),  # no DOI: left as it is
+        ("https://arxiv.org/pdf/1810.03382", "https://arxiv.org/abs/1810.03382"),
+        ("https://arxiv.org/pdf/1810.03382v2.pdf", "https://arxiv.org/abs/1810.03382v2"),
+        ("http://export.arxiv.org/abs/1810.03382/", "https://arxiv.org/abs/1810.03382"),
+        ("https://arxiv.org/abs/hep-th/9901001v1", "https://arxiv.org/abs/hep-th/9901001v1"),
+        ("https://arxiv.org/list/cs.LG/recent", "https://arxiv.org/list/cs.LG/recent"),
+        (
+            "https://www.ncbi.nlm.nih.gov/pubmed/31234567",
+            "https://pubmed.ncbi.nlm.nih.gov/31234567/",
+        ),
+        (
+            "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1/",
+            "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1/",
+        ),
+    ],
+)
+def test_academic_identifiers_are_checked_in_one_spelling(written: str, checked: str) -> None:
+    normal = normalize_url(written)
+    assert normal is not None
+    assert canonical_url(normal[0]) == checked
+
+
+def test_spellings_of_one_paper_are_fetched_once(site: SiteBuilder) -> None:
+    links = [
+        "https://arxiv.org/abs/1810.03382",
+        "https://arxiv.org/pdf/1810.03382",
+        "http://export.arxiv.org/pdf/1810.03382.pdf",
+        "http://dx.doi.org/10.1038/S41591-018-0300-7",
+        "https://doi.org/10.1038/s41591-018-0300-7",
+    ]
+    root = _links_page(site, "\n\n".join(f"<{url}>" for url in links))
+    found = collect(load_settings(root))
+    assert sorted({o.url for o in found}) == [
+        "https://arxiv.org/abs/1810.03382",
+        "https://doi.org/10.1038/s41591-018-0300-7",
+    ]
+    assert {o.written for o in found} == set(links)  # reported as each page writes it
+
+
 def _json(out: str) -> list[tuple[str, int, str]]:
     return [(d["file"], d["line"], d["code"]) for d in json.loads(out)["diagnostics"]]
 
@@ -229,20 +274,22 @@ def test_expired_entries_are_rechecked(site_root: Path, web: Web) -> None:
     assert len(web.requests) - after_a_day > after_a_day - before
 
 
-def test_the_cache_keeps_each_busy_hosts_median_answer_time(
+def test_a_cache_written_by_an_older_kb_still_serves_its_results(
     site: SiteBuilder, web: Web, tmp_path: Path
 ) -> None:
-    links = "\n\n".join(f"<{web.url(A, f'/ok/busy-{i}')}>" for i in range(12))
-    root = _links_page(site, links)
+    # Caches once kept each host's median answer time ("hosts"): read, ignored, not written.
+    url = web.url(A, "/ok/older-cache")
+    root = _links_page(site, f"<{url}>")
     settings = load_settings(root)
     cache_file = tmp_path / "links.json"
+    entry = {"class": "ok", "status": 200, "detail": "200 OK", "checked_at": time.time()}
     cache_file.write_text(
-        json.dumps({"version": 1, "entries": {}, "hosts": {"old.example": 0.2, "bad": -1}})
+        json.dumps({"version": 1, "entries": {url: entry}, "hosts": {"old.example": 0.2}})
     )
-    check_links(settings, collect(settings), cache_file=cache_file)
-    hosts = load_cache(cache_file).host_times
-    assert set(hosts) == {A, "old.example"}  # measured now + kept; the invalid one dropped
-    assert 0 < hosts[A] < 0.5 and hosts["old.example"] == 0.2
+    web.reset()
+    _, run = check_links(settings, collect(settings), cache_file=cache_file)
+    assert (run.cached, web.count("/ok/older-cache")) == (1, 0)
+    assert "hosts" not in json.loads(cache_file.read_text())
 
 
 def test_shards_split_by_host_and_merge(site_root: Path, kb: KbRunner, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +68,34 @@ def normalize_url(raw: str) -> tuple[str, str] | None:
     return urlunsplit((scheme, host, path, query, "")), parts.fragment
 
 
+_DOI_HOSTS = frozenset({"doi.org", "dx.doi.org", "www.doi.org"})
+_ARXIV_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "export.arxiv.org"})
+_ARXIV_PAGE = re.compile(r"/(?:abs|pdf)/(.+?)(?:\.pdf)?/?")
+_PUBMED_OLD = re.compile(r"/pubmed/(\d+)/?")
+
+
+def canonical_url(url: str) -> str:
+    """One spelling for the identifiers a paper list is full of, so each is checked once:
+    `dx.doi.org`, `http://doi.org` → `https://doi.org/<doi>` (the DOI lower-cased: DOIs
+    are case-insensitive); arXiv's `/pdf/<id>`, `/pdf/<id>.pdf` and `export.`/`www.` hosts
+    → `https://arxiv.org/abs/<id>` (a version, `v2`, is kept: a version that does not exist
+    is a broken link); `www.ncbi.nlm.nih.gov/pubmed/<pmid>` →
+    `https://pubmed.ncbi.nlm.nih.gov/<pmid>/`. `url` is a `normalize_url` result."""
+    parts = urlsplit(url)
+    host = parts.netloc
+    if host in _DOI_HOSTS and len(parts.path) > 1 and not parts.query:
+        return "https://doi.org" + parts.path.lower()
+    if host in _ARXIV_HOSTS and not parts.query:
+        page = _ARXIV_PAGE.fullmatch(parts.path)
+        if page:
+            return f"https://arxiv.org/abs/{page.group(1)}"
+    if host == "www.ncbi.nlm.nih.gov" and not parts.query:
+        pubmed = _PUBMED_OLD.fullmatch(parts.path)
+        if pubmed:
+            return f"https://pubmed.ncbi.nlm.nih.gov/{pubmed.group(1)}/"
+    return url
+
+
 def host_of(url: str) -> str:
     return urlsplit(url).hostname or ""
 
@@ -130,4 +159,4 @@ def _occurrence(file: str, line: int, column: int, written: str) -> Iterator[Occ
     if normal is None:
         yield Occurrence(file, line, column, written, "", written, invalid=True)
     else:
-        yield Occurrence(file, line, column, normal[0], normal[1], written)
+        yield Occurrence(file, line, column, canonical_url(normal[0]), normal[1], written)
