@@ -95,6 +95,8 @@ class Outcome:
     warned: set[str] = field(default_factory=set)
     note: str = ""
     failed: str = ""
+    peak: int = 0
+    """The most requests of this tool any host had received and not finished."""
 
 
 def host_address(index: int) -> str:
@@ -129,7 +131,7 @@ def make_corpus(args: argparse.Namespace, web_port: int, refused_port: int) -> C
         (root / "docs" / "p" / f"page-{page:04d}.md").write_text(
             _page(page, [urls[i].url for i in chunk], rng), encoding="utf-8"
         )
-    _write_kb_config(root, args.timeout)
+    _write_kb_config(root, args.timeout, args.cap)
     _write_html(root)
     latency = {h: 0.05 + 0.1 * h / max(1, args.hosts - 1) for h in range(args.hosts)}
     return Corpus(root, urls, len(picks), latency)
@@ -161,12 +163,13 @@ def _page(number: int, links: list[str], rng: random.Random) -> str:
     return "\n".join([*lines, *refs, ""])
 
 
-def _write_kb_config(root: Path, timeout: float) -> None:
+def _write_kb_config(root: Path, timeout: float, per_host: int) -> None:
     (root / "pyproject.toml").write_text(
         "[tool.kb]\n"
         'docs_dir = "docs"\n'
         "\n[tool.kb.links]\n"
         f"timeout = {timeout}\n"
+        f"per_host = {per_host}\n"
         'allow_networks = ["127.0.0.0/8"]\n'
         'cache_file = ".links-cache.json"\n',
         encoding="utf-8",
@@ -192,21 +195,37 @@ def _write_html(root: Path) -> None:
 # ---------------------------------------------------------------- floor
 
 
-def floor_seconds(corpus: Corpus, cap: int, timeout: float) -> tuple[float, int]:
-    """(seconds, hottest host): max over hosts of slot time / cap + unavoidable waits."""
+def floor_seconds(
+    corpus: Corpus, cap: int, timeout: float, *, holds: bool = False, slow: float = 0.0
+) -> tuple[float, int]:
+    """(seconds, hottest host): max over hosts of slot time / cap + unavoidable waits.
+
+    A silent URL must be asked once, and waited for one `timeout`. On a server that frees the
+    worker when the client hangs up, that is all its slot time. On one that holds it (`holds`,
+    the worker sleeps `slow` seconds whatever the client does), the worker is lost to every
+    client for `slow` seconds: the host serves the rest with `cap - silent` workers meanwhile.
+    """
     best, hottest = 0.0, 0
     by_host: dict[int, list[Url]] = defaultdict(list)
     for u in corpus.urls:
         by_host[u.host].append(u)
     for host, urls in by_host.items():
         lat = corpus.latency[host]
-        slot = 0.0
-        for u in urls:
-            if u.kind == "refused":
-                continue
-            slot += timeout if u.kind == "slow" else MIN_REQUESTS.get(u.kind, 1) * lat
+        work = sum(
+            MIN_REQUESTS.get(u.kind, 1) * lat for u in urls if u.kind not in ("refused", "slow")
+        )
+        silent = sum(u.kind == "slow" for u in urls)
         wait = 1.0 if any(u.kind == "rate" for u in urls) else 0.0
-        total = slot / cap + wait
+        if not holds or not silent:
+            total = (work + silent * timeout) / cap + wait
+        else:
+            # The wall W is the smallest with cap * W >= work + silent * min(slow, W).
+            total = max(timeout, work / cap)
+            for _ in range(100):
+                total = max(timeout, (work + silent * min(slow, total)) / cap)
+            total += wait
+        if silent:
+            total = max(total, timeout)  # a silent URL is known only after a full timeout
         if total > best:
             best, hottest = total, host
     return best, hottest
@@ -368,21 +387,43 @@ def _canonical(url: str) -> str:
     return url.rstrip("/") if url.count("/") > 3 else url
 
 
-def table(corpus: Corpus, outcomes: list[Outcome], floor: float) -> str:
+@dataclass
+class Combination:
+    timeout: float
+    cap: int
+    holds: bool
+    floor: float
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        mode = "holds the worker" if self.holds else "frees the slot"
+        return f"timeout {self.timeout:g} s, {self.cap} slots/host, {mode}"
+
+
+def table(corpus: Corpus, combos: list[Combination]) -> str:
     lines = [
-        "| tool | wall s | × floor | requests | true pos | false pos | false neg |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| timeout | slots/host (= per_host) | on hang-up | tool | wall s | floor s | × floor "
+        "| requests | peak in flight/host | true pos | false pos | false neg |",
+        "| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for o in outcomes:
-        if o.failed:
-            lines.append(f"| {o.tool} | failed: {o.failed.strip()[:80]} | | | | | |")
-            continue
-        s = score(corpus, o)
-        lines.append(
-            f"| {o.tool} | {o.seconds:.2f} | {o.seconds / floor:.2f} | {o.requests} | "
-            f"{s['tp']} | {s['fp']} | {s['fn']} |"
-        )
+    for c in combos:
+        mode = "holds the worker" if c.holds else "frees the slot"
+        head = f"| {c.timeout:g} s | {c.cap} | {mode} "
+        for o in c.outcomes:
+            if o.failed:
+                lines.append(f"{head}| {o.tool} | failed: {o.failed.strip()[:80]} |" + " |" * 7)
+                continue
+            sc = score(corpus, o)
+            lines.append(
+                f"{head}| {o.tool} | {o.seconds:.2f} | {c.floor:.2f} | {o.seconds / c.floor:.2f} "
+                f"| {o.requests} | {o.peak} | {sc['tp']} | {sc['fp']} | {sc['fn']} |"
+            )
     return "\n".join(lines)
+
+
+def _floats(text: str) -> list[float]:
+    return [float(x) for x in text.split(",") if x]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -391,67 +432,87 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--urls", type=int, default=1500)
     p.add_argument("--occurrences", type=int, default=3000)
     p.add_argument("--pages", type=int, default=300)
-    p.add_argument("--cap", type=int, default=4, help="requests a host serves at once")
+    p.add_argument(
+        "--caps", default="4,8", help="requests a host serves at once; kb's per_host matches"
+    )
     p.add_argument("--skew", type=float, default=1.0, help="host popularity: 1/(rank)^skew")
-    p.add_argument("--timeout", type=float, default=3.0, help="per-request timeout, every tool")
+    p.add_argument("--timeouts", default="3,10", help="per-request timeouts, every tool")
+    p.add_argument(
+        "--modes",
+        default="frees,holds",
+        help="what a server does with a silent request when the client hangs up",
+    )
     p.add_argument("--limit", type=float, default=900.0, help="seconds before a tool is killed")
     p.add_argument("--seed", type=int, default=20261122)
-    p.add_argument("--peers", default=",".join(PEERS), help="comma-separated peers, or 'none'")
+    p.add_argument(
+        "--peers",
+        default="lychee,linkinator",
+        help=f"comma-separated, of {', '.join(PEERS)}; or 'none'",
+    )
+    p.add_argument("--warm", action="store_true", help="also time kb with the first run's cache")
     args = p.parse_args(argv)
     peers = [x for x in args.peers.split(",") if x and x != "none"]
+    unknown = sorted(set(peers) - set(PEERS))
+    if unknown:
+        p.error(f"unknown peer(s): {', '.join(unknown)}")
+    caps = [int(c) for c in _floats(args.caps)]
+    timeouts = _floats(args.timeouts)
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not caps or not timeouts or not set(modes) <= {"frees", "holds"} or not modes:
+        p.error("--caps, --timeouts need numbers; --modes takes frees and/or holds")
     tools = REPO / ".bench" / "links-tools"
     if peers:
         ensure_tools(tools)
-    hosts = [
-        HostConfig(host_address(h), latency=(0.0, 0.0), cap=args.cap) for h in range(args.hosts)
-    ]
-    web = Web(hosts, slow=args.timeout * 10)
-    web.start()
-    try:
-        corpus = make_corpus(args, web.port, free_port(host_address(0)))
-        for h, host in enumerate(hosts):
-            mean = corpus.latency[h]
-            host.latency = (mean * 0.9, mean * 1.1)
-        floor, hottest = floor_seconds(corpus, args.cap, args.timeout)
-        per_host = Counter(u.host for u in corpus.urls)
-        print(
-            f"corpus: {args.pages} pages, {corpus.occurrences} link occurrences, "
-            f"{len(corpus.urls)} unique URLs on {args.hosts} hosts (hottest: "
-            f"{per_host[hottest]} URLs at {corpus.latency[hottest] * 1000:.0f} ms), "
-            f"{sum(u.truth == 'broken' for u in corpus.urls)} broken; cap {args.cap}/host; "
-            f"floor {floor:.2f} s",
-            file=sys.stderr,
-        )
-        outcomes = []
-        for name in ["kb", *peers]:
-            web.reset()
-            print(f"==> {name}", file=sys.stderr, flush=True)
-            try:
-                if name == "kb":
-                    outcome = run_kb(corpus, args)
-                else:
-                    outcome = RUNNERS[name](corpus, args, tools)
-            except subprocess.TimeoutExpired:
-                outcome = Outcome(name, args.limit, 0, set(), failed=f"killed after {args.limit} s")
-            outcome.requests = len(web.requests)
-            outcomes.append(outcome)
-            if name == "kb":
-                web.reset()
-                warm = run_kb(corpus, args, warm=True)
-                warm.requests = len(web.requests)
-                outcomes.append(warm)
-    finally:
-        web.stop()
-    print(table(corpus, outcomes, floor))
-    print(f"\nfloor: {floor:.2f} s (hottest host's slot time / cap + unavoidable waits)")
-    for o in outcomes:
-        if o.note:
-            print(f"{o.tool}: {o.note}")
+    port = free_port(host_address(0))
+    args.timeout, args.cap = timeouts[0], caps[0]
+    corpus = make_corpus(args, port, free_port(host_address(0)))
+    per_host = Counter(u.host for u in corpus.urls)
+    print(
+        f"corpus: {args.pages} pages, {corpus.occurrences} link occurrences, "
+        f"{len(corpus.urls)} unique URLs on {args.hosts} hosts; "
+        f"{sum(u.truth == 'broken' for u in corpus.urls)} broken; "
+        f"URLs per host: {sorted(per_host.values(), reverse=True)[:5]}…",
+        file=sys.stderr,
+    )
+    combos: list[Combination] = []
+    for timeout in timeouts:
+        for cap in caps:
+            for mode in modes:
+                args.timeout, args.cap = timeout, cap
+                holds = mode == "holds"
+                slow = timeout * 10
+                floor, _ = floor_seconds(corpus, cap, timeout, holds=holds, slow=slow)
+                combo = Combination(timeout, cap, holds, floor)
+                combos.append(combo)
+                print(f"==> {combo.label}: floor {floor:.2f} s", file=sys.stderr, flush=True)
+                _write_kb_config(corpus.root, timeout, cap)
+                combo.outcomes = _run_all(corpus, args, peers, tools, port, holds, slow)
+    print(table(corpus, combos))
+    print(
+        "\nfloor: the hottest host's slot time / its slots, plus the waits no checker can skip "
+        "(a full timeout per silent URL; a held worker is lost for the run); "
+        "peak in flight: the most requests of the tool any host had received and not finished"
+    )
     result = {
-        "floor": floor,
-        "outcomes": [
-            {"tool": o.tool, "seconds": o.seconds, "requests": o.requests, **score(corpus, o)}
-            for o in outcomes
+        "combinations": [
+            {
+                "timeout": c.timeout,
+                "cap": c.cap,
+                "holds": c.holds,
+                "floor": c.floor,
+                "outcomes": [
+                    {
+                        "tool": o.tool,
+                        "seconds": o.seconds,
+                        "requests": o.requests,
+                        "peak": o.peak,
+                        "failed": o.failed,
+                        **score(corpus, o),
+                    }
+                    for o in c.outcomes
+                ],
+            }
+            for c in combos
         ],
         "args": vars(args),
     }
@@ -459,6 +520,41 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"JSON: {out}")
     return 0
+
+
+def _run_all(
+    corpus: Corpus,
+    args: argparse.Namespace,
+    peers: list[str],
+    tools: Path,
+    port: int,
+    holds: bool,
+    slow: float,
+) -> list[Outcome]:
+    """Every tool against a fresh web with this combination's slots and hang-up behaviour."""
+    hosts = [
+        HostConfig(
+            host_address(h),
+            latency=(corpus.latency[h] * 0.9, corpus.latency[h] * 1.1),
+            cap=args.cap,
+        )
+        for h in range(args.hosts)
+    ]
+    outcomes = []
+    for name in ["kb", *peers, *(["kb (warm)"] if args.warm else [])]:
+        with Web(hosts, port=port, slow=slow, holds=holds) as web:
+            print(f"    {name}", file=sys.stderr, flush=True)
+            try:
+                if name.startswith("kb"):
+                    outcome = run_kb(corpus, args, warm=name != "kb")
+                else:
+                    outcome = RUNNERS[name](corpus, args, tools)
+            except subprocess.TimeoutExpired:
+                outcome = Outcome(name, args.limit, 0, set(), failed=f"killed after {args.limit} s")
+            outcome.requests = len(web.requests)
+            outcome.peak = max(web.in_flight.values(), default=0)
+        outcomes.append(outcome)
+    return outcomes
 
 
 if __name__ == "__main__":

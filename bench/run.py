@@ -12,8 +12,9 @@ edit), docsify-cli and mkdocs-material, on the same `docs/` in the same run. It 
 with ratios and the targets of issue 10, and writes `.bench/results-build.json`.
 
 `broken-links` times a cold `kb check` with 3,000 links to missing pages against the same site
-clean (bench/broken_links.py). `links` times `kb links` against lychee, linkinator,
-markdown-link-check and LinkChecker on a loopback web of 20 hosts (bench/links_bench.py).
+clean (bench/broken_links.py). `links` times `kb links` against lychee and linkinator on a
+loopback web of 20 hosts, swept over timeout, slots per host and what a server does when the
+client hangs up (bench/links_bench.py).
 `search` and `search-quality`: bench/search_bench.py, bench/search_quality.py; `search-scale`:
 kb's sharded index against Pagefind at 1,000 / 5,000 pages (bench/search_scale.py).
 See bench/README.md for what is measured and how to read it.
