@@ -128,6 +128,15 @@ def test_permanent_redirect_suggests_the_new_url(web: Web, kind: str) -> None:
     assert result.moved_to == web.url(A, "/ok/2")
 
 
+def test_a_5xx_from_a_host_that_serves_others_is_retried_once() -> None:
+    with Web([HostConfig(A)]) as web:
+        settings = LinkSettings(**{**FAST.__dict__, "per_host": 1})
+        urls = [web.url(A, f"/ok/first-{i}") for i in range(5)] + [web.url(A, "/down/own")]
+        result = Checker(settings).run(urls)[urls[-1]]
+        # HEAD, GET, and one more GET: the others were answered while it waited its turn.
+        assert (result.detail, result.requests) == ("503 Service Unavailable after 2 attempts", 3)
+
+
 def test_a_resolver_chain_is_not_reported_as_moved(web: Web) -> None:
     # doi.org answers 302 (the DOI stays the address to cite), and the publisher may then
     # redirect permanently on its side: the page's link has not moved.
@@ -683,6 +692,33 @@ def test_a_host_pauses_only_while_it_limits_us() -> None:
     for status in (429, 429, 429):
         gate.answered(status)
     assert gate.rate_limited(1.0)  # now 429s dominate: the host pauses again
+    gate.answered(429)
+    assert not gate.rate_limited(1.0, repeat=True)  # a URL limited before: only it waits
+    assert gate.limited == 0  # and it does not count towards pausing the host
+
+
+def test_urls_limited_before_do_not_pause_the_host_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # After the host's pause, the URLs that got a 429 are retried first; those limited for
+    # good (429 forever) must not pause the whole host again and again.
+    from kb.links.check import HostGate
+
+    pauses: list[tuple[bool, bool]] = []
+    original = HostGate.rate_limited
+
+    def recorded(gate: HostGate, wait: float, *, repeat: bool = False) -> bool:
+        pauses.append((repeat, original(gate, wait, repeat=repeat)))
+        return pauses[-1][1]
+
+    monkeypatch.setattr(HostGate, "rate_limited", recorded)
+    with Web([HostConfig(A)]) as web:
+        settings = LinkSettings(**{**FAST.__dict__, "per_host": 2})
+        urls = [web.url(A, f"/rate-forever/{i}") for i in range(4)]
+        urls += [web.url(A, f"/ok/{i}") for i in range(4)]
+        results = Checker(settings, clock=FakeClock().clock).run(urls)
+        assert [results[u].link_class for u in urls] == ["warn"] * 4 + ["ok"] * 4
+    # Each limited URL got a 429 and, asked again, a repeated one: only fresh ones pause.
+    assert sorted(repeat for repeat, _ in pauses) == [False] * 4 + [True] * 4
+    assert not any(paused for repeat, paused in pauses if repeat)
 
 
 def test_a_silent_url_on_a_host_that_answers_others_is_asked_once(web: Web) -> None:

@@ -13,7 +13,8 @@ decides its URL then, but kb does not hang up: most servers keep working on a re
 the client goes, so the request stays open, and keeps its host's slot, until the server
 answers or closes it, or for `hold` seconds more. A URL whose host answers other requests
 meanwhile is not asked again (the server is busy with it, not down); a retry goes only to a
-host that answered nothing.
+host that answered nothing. Likewise a 5xx from a host that serves other URLs is this URL's
+own: it is retried once, not `retries` times.
 """
 
 from __future__ import annotations
@@ -310,8 +311,14 @@ class HostGate:
         serving."""
         return self.served > mark
 
-    def rate_limited(self, wait: float) -> bool:
-        """Record a 429 asking for `wait` seconds; True when the whole host pauses."""
+    def rate_limited(self, wait: float, *, repeat: bool = False) -> bool:
+        """Record a 429 asking for `wait` seconds; True when the whole host pauses. A
+        `repeat` (the URL had a 429 before) is that URL's own limit: it neither pauses the
+        host nor counts towards pausing it (after a pause, the URLs that were limited are
+        retried first, and would otherwise pause the host again at once)."""
+        if repeat:
+            self.limited -= 1
+            return False
         if self.paused and self.limited * 2 < self.answers:
             return False
         self.paused = True
@@ -414,16 +421,25 @@ class Checker:
         started = self.clock.wall()
         if self.settings.excluded(url):
             return Result(url, "excluded", detail="excluded by settings", checked_at=started)
-        use_get = need_body or self.settings.is_head_hostile(urlsplit(url).hostname or "")
+        host = urlsplit(url).hostname or ""
+        use_get = need_body or self.settings.is_head_hostile(host)
+        gate = self._gate(host)
         transient = 0
         sent = [0]
+        served = gate.served
+        limited = False
         while True:
             try:
-                result = await self._follow(url, use_get, need_body, sent)
+                result = await self._follow(url, use_get, need_body, sent, limited)
             except _Broken as broken:
                 result = Result(url, "broken", detail=broken.detail, refused=broken.refused)
             except _Retry as retry:
+                limited = limited or retry.reason.startswith("429")
                 limit = self._retry_limit(retry.reason)
+                if retry.reason[:1] == "5" and gate.served - served > sent[0]:
+                    # The host answered other URLs meanwhile: the error is this URL's own,
+                    # not an outage, and one more try is enough to tell a flaky one.
+                    limit = min(limit, 1)
                 use_get = use_get or retry.use_get
                 if retry.counts:
                     transient += 1
@@ -439,7 +455,9 @@ class Checker:
         result.checked_at = started
         return result
 
-    async def _follow(self, url: str, use_get: bool, need_body: bool, sent: list[int]) -> Result:
+    async def _follow(
+        self, url: str, use_get: bool, need_body: bool, sent: list[int], limited: bool = False
+    ) -> Result:
         """One attempt: the request and its redirects. Raises _Retry for transient failures."""
         seen = {url}
         current = url
@@ -460,7 +478,7 @@ class Checker:
                     permanent_so_far = False
                 current = target
                 continue
-            result = self._classify(url, current, status, headers, body, use_get)
+            result = self._classify(url, current, status, headers, body, use_get, limited)
             result.moved_to = moved_to if result.link_class != "broken" else ""
             return result
         return Result(url, "broken", 0, f"more than {self.settings.max_redirects} redirects")
@@ -473,6 +491,7 @@ class Checker:
         headers: Any,
         body: bytes | None,
         used_get: bool,
+        limited: bool = False,
     ) -> Result:
         host = urlsplit(final).hostname or ""
         if status == 429:
@@ -480,7 +499,7 @@ class Checker:
             if wait is not None and wait > self.settings.max_retry_after:
                 return Result(url, "warn", 429, f"429 rate limited (Retry-After {wait:.0f} s)")
             wait = wait if wait is not None else self._backoff(2)
-            self._gate(host).rate_limited(wait)
+            self._gate(host).rate_limited(wait, repeat=limited)
             raise _Retry(wait, "429 rate limited")
         if not used_get and status >= 400:
             raise _Retry(0, f"{status} to HEAD", use_get=True, counts=False)
@@ -510,8 +529,10 @@ class Checker:
                 sent[0] += 1
                 mark = gate.served
                 s = self.settings
+                # The exchange's own limit lies past our wait, so that a read timeout is ours
+                # (the connect timeout, `connect_timeout`, is the exchange's).
                 exchange = asyncio.ensure_future(
-                    self._exchange(url, use_get, need_body, s.timeout + s.hold)
+                    self._exchange(url, use_get, need_body, s.timeout + max(s.hold, 1.0))
                 )
                 try:
                     answer = await asyncio.wait_for(asyncio.shield(exchange), s.timeout)
@@ -522,8 +543,11 @@ class Checker:
                         answer = exchange.result()
                         gate.answered(answer[0])
                         return answer
-                    held = True
-                    self._hold(exchange, gate)
+                    if s.hold > 0:
+                        held = True
+                        self._hold(exchange, gate)
+                    else:
+                        exchange.cancel()  # `hold = 0`: hang up now
                     if gate.answered_since(mark):
                         raise _Broken(
                             f"no answer within {s.timeout:g} s (the host answered other "

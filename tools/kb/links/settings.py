@@ -30,7 +30,8 @@ class LinkSettings:
     """Seconds for one request, from connect to the end of the headers."""
     connect_timeout: float = 5.0
     retries: int = 2
-    """Extra attempts after a transient failure (reset, 5xx)."""
+    """Extra attempts after a transient failure (reset, 5xx); after a 5xx from a host that
+    answers other requests meanwhile, one at most."""
     timeout_retries: int = 1
     """Extra attempts after a timeout, only when the host answered nothing else meanwhile
     (it looks down); a host that serves other URLs is busy with this one, not down."""
