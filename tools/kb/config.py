@@ -10,6 +10,7 @@ from typing import Any
 from kb.diagnostics import CODES, Severity
 from kb.links.settings import LinkSettings, parse_link_settings
 from kb.options import ConfigError, read_table, strings
+from kb.sources import SourceSettings, parse_source_settings
 
 __all__ = ["ConfigError", "Settings", "find_root", "load_settings", "read_limit"]
 
@@ -60,6 +61,8 @@ class Settings:
     """Seconds the HTML gate may spend rendering one page; a slower page is refused."""
     links: LinkSettings = field(default_factory=LinkSettings)
     """`[tool.kb.links]`: the external link checker (`kb links`)."""
+    sources: SourceSettings = field(default_factory=SourceSettings)
+    """`[tool.kb.sources]`: where a paper's record comes from (Crossref, arXiv)."""
 
     def path(self, rel: str) -> Path:
         return self.root / rel
@@ -111,6 +114,7 @@ def _validate(table: dict[str, Any], where: str) -> dict[str, Any]:
         "iframe_hosts": strings("host names", lower=True),
         "severity": _validate_severity,
         "links": lambda value, _: parse_link_settings(value, f"{where}: [tool.kb.links]"),
+        "sources": lambda value, _: parse_source_settings(value, f"{where}: [tool.kb.sources]"),
     }
     return read_table(Settings, table, f"{where}: [tool.kb]", rules=rules, skip=("root",))
 
