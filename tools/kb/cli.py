@@ -119,10 +119,24 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-watch", action="store_true", help="do not rebuild when pages change")
     serve.set_defaults(handler=cmd_serve)
 
-    new = sub.add_parser("new", help="start a new paper page from the template")
-    new.add_argument("slug", help="file name without .md, e.g. bello-2019-4dsurvival")
+    new = sub.add_parser(
+        "new", help="start a new paper page from the template, or from its DOI or arXiv ID"
+    )
+    new.add_argument(
+        "slug",
+        nargs="?",
+        default="",
+        help="file name without .md, e.g. bello-2019-4dsurvival (derived with --doi/--arxiv)",
+    )
+    source = new.add_mutually_exclusive_group()
+    source.add_argument("--doi", help="fill in the front matter from Crossref")
+    source.add_argument("--arxiv", help="fill in the front matter from arXiv")
     new.add_argument("--title", default="", help="the paper's title as published")
     new.add_argument("--category", default="", help="a category id from the vocabulary")
+    new.add_argument("--tasks", default="", help="task ids from the vocabulary, comma-separated")
+    new.add_argument(
+        "--modalities", default="", help="modality ids from the vocabulary, comma-separated"
+    )
     new.set_defaults(handler=cmd_new)
 
     links = sub.add_parser(
@@ -236,12 +250,55 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_new(settings: Settings, args: argparse.Namespace) -> int:
     from kb.scaffold import new_paper
 
-    path = new_paper(settings, args.slug, title=args.title, category=args.category)
+    record = None
+    if args.doi or args.arxiv:
+        from kb.scaffold import refuse_known
+        from kb.sources import (
+            PaperRecord,
+            fetch_arxiv,
+            fetch_crossref,
+            normalize_arxiv,
+            normalize_doi,
+        )
+
+        # Known already? Asked before the network, so that it is said offline too.
+        doi = normalize_doi(args.doi) if args.doi else ""
+        arxiv = normalize_arxiv(args.arxiv) if args.arxiv else ""
+        refuse_known(settings, PaperRecord("", (), 0, "", doi=doi, arxiv=arxiv))
+        sources = settings.sources
+        record = fetch_crossref(args.doi, sources) if args.doi else fetch_arxiv(args.arxiv, sources)
+    elif not args.slug:
+        raise ConfigError("kb new: give a page name, or --doi / --arxiv to derive it")
+    path = new_paper(
+        settings,
+        args.slug,
+        title=args.title,
+        category=args.category,
+        tasks=_ids(args.tasks),
+        modalities=_ids(args.modalities),
+        record=record,
+    )
+    print(escape_line(f"kb: created {path.relative_to(settings.root)}"), file=sys.stderr)
+    if record is not None:
+        from kb.cache import save_cache
+        from kb.generate import apply, plan_sidebar, plan_tables
+        from kb.site import load_site
+
+        site = load_site(settings)
+        sidebar = plan_sidebar(site)
+        tables, _ = plan_tables(site)
+        for file in apply(site, [c for c in (sidebar, *tables) if c is not None]):
+            print(escape_line(f"kb: wrote {file}"), file=sys.stderr)
+        save_cache(settings, site.cache)
     print(
-        f"kb: created {path.relative_to(settings.root)}; fill in the fields, then run `kb build`",
+        "kb: fill in the remaining fields (title_zh, the sections), then run `kb build`",
         file=sys.stderr,
     )
     return ExitCode.OK
+
+
+def _ids(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def cmd_assets(settings: Settings, args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import posixpath
 import shlex
 from collections.abc import Callable, Mapping
@@ -48,7 +49,14 @@ def environment() -> jinja2.Environment:
     env.filters["cell"] = md_text
     env.filters["url"] = md_url
     env.filters["cell_md"] = md_cell
+    env.filters["yaml"] = yaml_scalar
     return env
+
+
+def yaml_scalar(value: object) -> str:
+    """A string as a YAML scalar that reads back as itself (a JSON string is one): titles
+    hold colons, quotes and `#`."""
+    return json.dumps(str(value), ensure_ascii=False)
 
 
 def parse_spec(spec: str) -> TableSpec:
