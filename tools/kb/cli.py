@@ -139,6 +139,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     new.set_defaults(handler=cmd_new)
 
+    verify = sub.add_parser(
+        "verify", help="check each paper's title, year, first author and venue online"
+    )
+    _report_options(verify)
+    verify.add_argument(
+        "--changed-since",
+        metavar="REF",
+        help="only pages added or changed since a git commit (e.g. origin/main)",
+    )
+    verify.set_defaults(handler=cmd_verify)
+
     links = sub.add_parser(
         "links",
         help="check external links (pages, sidebar, data files) over the network",
@@ -299,6 +310,20 @@ def cmd_new(settings: Settings, args: argparse.Namespace) -> int:
 
 def _ids(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from kb.verify import verify
+
+    only = None
+    if args.changed_since:
+        from kb.links.run import changed_lines
+
+        only = set(changed_lines(settings.root, args.changed_since))
+    found = verify(settings, only)
+    code = _report(found, args)
+    print(f"kb verify: {len(found)} finding(s)", file=sys.stderr)
+    return code
 
 
 def cmd_assets(settings: Settings, args: argparse.Namespace) -> int:

@@ -319,6 +319,42 @@ CODES: dict[str, CodeInfo] = {
         "改正网址。",
     ),
     # Generated files.
+    # Facts checked against the paper's record (`kb verify`, online).
+    "VER701": CodeInfo(
+        "record-title-differs",
+        "The page's title is not the title in the paper's record (Crossref or arXiv).",
+        E,
+        "页面的 `title` 与论文记录（Crossref 或 arXiv）中的题目不一致。",
+        "按原始来源核对题目；记录中的写法附在诊断信息里。",
+    ),
+    "VER702": CodeInfo(
+        "record-year-differs",
+        "The page's year is not the year in the paper's record.",
+        E,
+        "页面的 `year` 与论文记录中的年份不一致。",
+        "按正式发表版本核对年份；依据预印本时在引用处说明。",
+    ),
+    "VER703": CodeInfo(
+        "record-first-author-differs",
+        "The page's first author is not the first author in the paper's record.",
+        E,
+        "页面的第一作者与论文记录中的第一作者不一致。",
+        "按原始来源核对作者顺序。",
+    ),
+    "VER704": CodeInfo(
+        "record-venue-differs",
+        "The page's venue is not the journal or proceedings in the paper's record.",
+        W,
+        "页面的 `venue` 与论文记录中的期刊或会议名称不一致。",
+        "核对期刊或会议的全称；记录中的写法附在诊断信息里。",
+    ),
+    "VER705": CodeInfo(
+        "record-unavailable",
+        "The paper's record could not be fetched, so its facts were not checked.",
+        W,
+        "无法取回论文记录（离线、编号不存在、限流或超时），本页的事实没有核对。",
+        "检查 DOI / arXiv 编号；网络问题时稍后重试 `kb verify`。",
+    ),
     "SB301": CodeInfo(
         "sidebar-stale",
         "`_sidebar.md` differs from what `kb sidebar` generates.",
