@@ -12,8 +12,8 @@ from pathlib import Path
 from kb.config import ConfigError, Settings
 from kb.errors import UserError
 from kb.render.tables import environment
+from kb.schema import vocabulary_hint
 from kb.sources import PaperRecord, normalize_arxiv, normalize_doi
-from kb.suggest import did_you_mean
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -101,9 +101,8 @@ def _check_terms(
     known = vocabulary.get(kind, {})
     for value in values:
         if value not in known:
-            hint = did_you_mean(value, sorted(known))
-            where = f"the vocabulary's {kind}"
-            raise ConfigError(f"{value!r} is not in {where}" + (f"; {hint}" if hint else ""))
+            hint = vocabulary_hint(value, known, kind)
+            raise ConfigError(f"{value!r} is not in the vocabulary's {kind}; {hint}")
 
 
 def refuse_known(settings: Settings, record: PaperRecord) -> None:

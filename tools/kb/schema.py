@@ -309,14 +309,17 @@ def _check_vocab(
     terms = vocabulary.get(vocab_name, {})
     if value in terms:
         return
+    hint = vocabulary_hint(value, terms, vocab_name)
+    yield make("FM107", file, line, f"unknown {_singular(vocab_name)} {value!r}", hint=hint)
+
+
+def vocabulary_hint(value: str, terms: Mapping[str, object], vocab_name: str) -> str:
+    """What to write instead of `value`, which is not in `terms`: the id it spells another
+    way, a close id, or adding it to the vocabulary."""
     normal = value.strip().lower().replace(" ", "-").replace("_", "-")
     if normal in terms:
-        hint = f"did you mean '{normal}'?"
-    else:
-        hint = (
-            _did_you_mean(normal, list(terms)) or f"add '{value}' to the vocabulary '{vocab_name}'"
-        )
-    yield make("FM107", file, line, f"unknown {_singular(vocab_name)} {value!r}", hint=hint)
+        return f"did you mean '{normal}'?"
+    return _did_you_mean(normal, list(terms)) or f"add '{value}' to the vocabulary '{vocab_name}'"
 
 
 def _check_year(key: str, value: Any, file: str, line: int, year: int) -> Iterator[Diagnostic]:
