@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -77,44 +77,63 @@ def test_markup_is_dropped_and_the_first_date_found_is_the_year(settings: Source
 
 
 @pytest.mark.parametrize(
-    ("identifier", "message"),
+    ("fetch", "identifier", "message"),
     [
-        ("10.9999/unknown", "Crossref does not know DOI 10.9999/unknown: check the identifier"),
-        ("10.9999/limited", "Crossref is limiting our requests (it asks to wait 7 s): try later"),
-        ("10.9999/down", "Crossref answered 503 for DOI 10.9999/down: try again later"),
-        ("10.9999/slow", "Crossref did not answer within 0.5 s: try again later"),
-        ("10.9999/garbage", "Crossref's answer for DOI 10.9999/garbage is not a work record"),
-        ("10.9999/list", "Crossref's answer for DOI 10.9999/list is not a work record"),
         (
+            fetch_crossref,
+            "10.9999/unknown",
+            "Crossref does not know DOI 10.9999/unknown: check the identifier",
+        ),
+        (
+            fetch_crossref,
+            "10.9999/limited",
+            "Crossref is limiting our requests (it asks to wait 7 s): try later",
+        ),
+        (
+            fetch_crossref,
+            "10.9999/down",
+            "Crossref answered 503 for DOI 10.9999/down: try again later",
+        ),
+        (fetch_crossref, "10.9999/slow", "Crossref did not answer within 0.5 s: try again later"),
+        (
+            fetch_crossref,
+            "10.9999/garbage",
+            "Crossref's answer for DOI 10.9999/garbage is not a work record",
+        ),
+        (
+            fetch_crossref,
+            "10.9999/list",
+            "Crossref's answer for DOI 10.9999/list is not a work record",
+        ),
+        (
+            fetch_crossref,
             "10.9999/noauthors",
             "Crossref's record of DOI 10.9999/noauthors has no authors, date: create the page "
             "with `kb new SLUG --title …` and fill it in by hand",
         ),
-        ("not-a-doi", "'not-a-doi' is not a DOI: expected 10.<registrant>/<suffix>"),
+        (
+            fetch_crossref,
+            "not-a-doi",
+            "'not-a-doi' is not a DOI: expected 10.<registrant>/<suffix>",
+        ),
+        (fetch_arxiv, "9912.99999", "arXiv does not know 9912.99999: check the identifier"),
+        (fetch_arxiv, "2001.00001", "arXiv does not know 2001.00001: check the identifier"),
+        (fetch_arxiv, "2001.00002", "arXiv's answer for 2001.00002 is not an Atom feed"),
+        (
+            fetch_arxiv,
+            "16060.0931",
+            "'16060.0931' is not an arXiv identifier: expected e.g. 1810.03382",
+        ),
     ],
 )
-def test_every_crossref_failure_is_one_clear_line(
-    settings: SourceSettings, identifier: str, message: str
+def test_every_failure_is_one_clear_line(
+    settings: SourceSettings,
+    fetch: Callable[[str, SourceSettings], PaperRecord],
+    identifier: str,
+    message: str,
 ) -> None:
     with pytest.raises(SourceError) as raised:
-        fetch_crossref(identifier, settings)
-    assert str(raised.value) == message
-
-
-@pytest.mark.parametrize(
-    ("identifier", "message"),
-    [
-        ("9912.99999", "arXiv does not know 9912.99999: check the identifier"),
-        ("2001.00001", "arXiv does not know 2001.00001: check the identifier"),
-        ("2001.00002", "arXiv's answer for 2001.00002 is not an Atom feed"),
-        ("16060.0931", "'16060.0931' is not an arXiv identifier: expected e.g. 1810.03382"),
-    ],
-)
-def test_every_arxiv_failure_is_one_clear_line(
-    settings: SourceSettings, identifier: str, message: str
-) -> None:
-    with pytest.raises(SourceError) as raised:
-        fetch_arxiv(identifier, settings)
+        fetch(identifier, settings)
     assert str(raised.value) == message
 
 
