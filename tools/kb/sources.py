@@ -11,10 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,6 +113,11 @@ def user_agent(settings: SourceSettings) -> str:
 
 
 def _get(url: str, settings: SourceSettings, what: str, service: str) -> bytes:
+    # Imported here: every command reads the settings above, few fetch (http.client and
+    # its kin cost ~30 ms to import, on every `kb build`).
+    import urllib.error  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
     request = urllib.request.Request(url, headers={"User-Agent": user_agent(settings)})
     silent = f"{service} did not answer within {settings.timeout:g} s: try again later"
     try:
@@ -202,6 +204,8 @@ def _crossref_year(work: dict[str, Any]) -> int:
 
 def parse_arxiv(payload: bytes, arxiv_id: str) -> PaperRecord:
     """An arXiv API Atom feed with one entry → PaperRecord; raises SourceError."""
+    import xml.etree.ElementTree as ET  # noqa: PLC0415, N817 - only `--arxiv` reads Atom
+
     try:
         feed = ET.fromstring(payload)
     except ET.ParseError:
