@@ -26,13 +26,6 @@ from kb.site import Site
 from kb.writer import read_regular
 
 
-def check_rendered(
-    site: Site, owned: Callable[[str], Owned | None] | None = None
-) -> list[Diagnostic]:
-    """Findings of the HTML gate for every markdown file under docs/ and at the root."""
-    return start_rendered(site, owned).finish()
-
-
 @dataclass(frozen=True)
 class Unit:
     """Part of a file kb generated, judged on its own (see `split_generated`)."""
