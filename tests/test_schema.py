@@ -118,7 +118,7 @@ def test_scalar_where_a_list_is_expected() -> None:
 
 def test_empty_list_is_a_type_error() -> None:
     assert findings(paper_with("authors: [A. Author, B. Author]", "authors: []")) == [
-        (5, "FM106", "'authors': expected a non-empty list such as [a, b], got a list", "")
+        (5, "FM106", "'authors': expected a non-empty list such as [a, b], got an empty list", "")
     ]
 
 
@@ -141,7 +141,7 @@ def test_missing_required_field_is_reported_on_the_first_line() -> None:
 
 def test_empty_required_field_is_fm105_on_its_line() -> None:
     assert findings(paper_with("title_zh: 有效的论文", "title_zh:")) == [
-        (4, "FM105", "'title_zh' is empty", "add 'title_zh:'")
+        (4, "FM105", "'title_zh' is empty", "give 'title_zh' a value")
     ]
 
 

@@ -206,7 +206,9 @@ def _check_fields(
             hint = _did_you_mean(str(key), list(schema)) or "remove it"
             yield make("FM108", file, doc.line(key), f"unknown field '{key}'", hint=hint)
         elif value is None and schema[key].required:
-            yield make("FM105", file, doc.line(key), f"'{key}' is empty", hint=_fill_hint(key))
+            yield make(
+                "FM105", file, doc.line(key), f"'{key}' is empty", hint=_fill_hint(key, empty=True)
+            )
         elif value is not None:
             yield from _check_value(key, value, schema[key], file, doc, vocabulary, year)
     for key, spec in schema.items():
@@ -220,10 +222,12 @@ def _check_fields(
             )
 
 
-def _fill_hint(key: str) -> str:
+def _fill_hint(key: str, empty: bool = False) -> str:
+    """`add 'venue:'` for a missing field, `give 'venue' a value` for an empty one."""
+    fix = f"give '{key}' a value" if empty else f"add '{key}:'"
     if key in ("authors", "year", "venue"):
-        return f"add '{key}:', or list it under 'unconfirmed:' if no source confirms it"
-    return f"add '{key}:'"
+        return f"{fix}, or list it under 'unconfirmed:' if no source confirms it"
+    return fix
 
 
 def _check_value(
@@ -389,7 +393,7 @@ def _type_error(key: str, expected: str, value: Any, file: str, line: int) -> Di
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
-        return repr(value)
+        return repr(value) if value.strip() else "an empty string"
     if value is None:
         return "nothing"
     if isinstance(value, bool):
@@ -397,7 +401,7 @@ def _show(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
-        return "a list"
+        return "an empty list" if not value else "a list"
     return repr(value)
 
 
