@@ -74,6 +74,8 @@ def test_new_from_a_doi_fills_the_front_matter_and_regenerates_the_sidebar(
         "survival-analysis, treatment-effect",
         "--modalities",
         "tabular",
+        "--areas",
+        "oncology,general",
     )
     assert code == 0, err
     page = root / "docs/papers/katzman-2018-deepsurv-personalized-treatment.md"
@@ -87,6 +89,7 @@ def test_new_from_a_doi_fills_the_front_matter_and_regenerates_the_sidebar(
     assert (front["doi"], front["arxiv"]) == ("10.1186/s12874-018-0482-1", None)
     assert front["tasks"] == ["survival-analysis", "treatment-effect"]
     assert front["modalities"] == ["tabular"] and front["category"] == "survival"
+    assert front["areas"] == ["oncology", "general"]
     assert "katzman-2018-deepsurv-personalized-treatment.md" in (root / "_sidebar.md").read_text(
         encoding="utf-8"
     )
@@ -118,6 +121,7 @@ def test_new_from_an_arxiv_id(site: SiteBuilder, kb: KbRunner, sources: str) -> 
         (["--arxiv", "9912.99999"], "arXiv does not know 9912.99999"),
         (["--doi", "10.9999/markup", "--category", "survivl"], "did you mean 'survival'"),
         (["--doi", "10.9999/markup", "--tasks", "segmentaton"], "did you mean 'segmentation'"),
+        (["--doi", "10.9999/markup", "--areas", "oncolgy"], "did you mean 'oncology'"),
         ([], "give a page name, or --doi / --arxiv"),
     ],
 )

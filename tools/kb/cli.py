@@ -137,6 +137,9 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument(
         "--modalities", default="", help="modality ids from the vocabulary, comma-separated"
     )
+    new.add_argument(
+        "--areas", default="", help="clinical area ids from the vocabulary, comma-separated"
+    )
     new.set_defaults(handler=cmd_new)
 
     verify = sub.add_parser(
@@ -174,6 +177,17 @@ def _parser() -> argparse.ArgumentParser:
         help="combine --format json reports (e.g. of shards) instead of checking",
     )
     links.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
+    links.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 when links are broken (for shards whose reports are merged later)",
+    )
+    links.add_argument(
+        "--github-issue",
+        action="store_true",
+        help="open or update one issue labelled broken-links while links are broken, close "
+        "it when none are (GitHub Actions: needs GITHUB_TOKEN with issues: write)",
+    )
     progress = links.add_mutually_exclusive_group()
     progress.add_argument("--progress", action="store_true", default=None, help="progress bar")
     progress.add_argument("--no-progress", dest="progress", action="store_false")
@@ -201,6 +215,11 @@ def _report_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--format", choices=sorted(FORMATTERS), default="text")
     command.add_argument("--strict", action="store_true", help="warnings also fail (exit 2)")
     command.add_argument("--no-cache", action="store_true", help="ignore the parse cache")
+    command.add_argument(
+        "--summary",
+        metavar="FILE",
+        help='also append the report as markdown to FILE (e.g. "$GITHUB_STEP_SUMMARY")',
+    )
 
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
@@ -287,6 +306,7 @@ def cmd_new(settings: Settings, args: argparse.Namespace) -> int:
         category=args.category,
         tasks=_ids(args.tasks),
         modalities=_ids(args.modalities),
+        areas=_ids(args.areas),
         record=record,
     )
     print(escape_line(f"kb: created {path.relative_to(settings.root)}"), file=sys.stderr)
@@ -370,6 +390,11 @@ def cmd_links(settings: Settings, args: argparse.Namespace) -> int:
     from kb.links.run import Progress, changed_lines, check_links, parse_shard, select
     from kb.report import parse_json
 
+    tracker = None
+    if args.github_issue:
+        from kb.links.tracker import tracker_from_env
+
+        tracker = tracker_from_env(os.environ)
     if args.merge:
         found: list[Diagnostic] = []
         for report in args.merge:
@@ -377,24 +402,33 @@ def cmd_links(settings: Settings, args: argparse.Namespace) -> int:
                 found.extend(parse_json(Path(report).read_text(encoding="utf-8"), report))
             except (OSError, ValueError) as exc:
                 raise ConfigError(str(exc)) from None
-        return _report(sorted(set(found)), args)
-    shard = parse_shard(args.shard) if args.shard else None
-    changed = changed_lines(settings.root, args.changed_since) if args.changed_since else None
-    occurrences = select(collect(settings), changed=changed, shard=shard)
-    cache = None if args.no_cache else settings.path(args.cache or settings.links.cache_file)
-    show = sys.stderr.isatty() if args.progress is None else args.progress
-    from kb.gitinfo import repository_url
+        found = sorted(set(found))
+        code = _report(found, args)
+    else:
+        shard = parse_shard(args.shard) if args.shard else None
+        changed = changed_lines(settings.root, args.changed_since) if args.changed_since else None
+        occurrences = select(collect(settings), changed=changed, shard=shard)
+        cache = None if args.no_cache else settings.path(args.cache or settings.links.cache_file)
+        show = sys.stderr.isatty() if args.progress is None else args.progress
+        from kb.gitinfo import repository_url
 
-    found, run = check_links(
-        settings,
-        occurrences,
-        cache_file=cache,
-        repository=repository_url(settings),
-        progress=Progress() if show else None,
-    )
-    code = _report(found, args)
-    print(run.summary(), file=sys.stderr)
-    return code
+        found, run = check_links(
+            settings,
+            occurrences,
+            cache_file=cache,
+            repository=repository_url(settings),
+            progress=Progress() if show else None,
+        )
+        code = _report(found, args)
+        print(run.summary(), file=sys.stderr)
+    if tracker is not None:
+        from kb.links.tracker import sync_issue
+        from kb.report import format_markdown
+
+        broken = any(d.severity >= Severity.ERROR for d in found)
+        done = sync_issue(tracker, format_markdown(found), broken)
+        print(f"kb links: {done} in {tracker.repository}", file=sys.stderr)
+    return ExitCode.OK if args.exit_zero and code == ExitCode.FINDINGS else code
 
 
 def _generate(site: Site, changes: list[FileChange], check: bool, what: str) -> int:
@@ -418,12 +452,28 @@ def _generate(site: Site, changes: list[FileChange], check: bool, what: str) -> 
     return ExitCode.OK
 
 
+def _write_report(path: Path, text: str) -> None:
+    from kb.writer import write_atomic
+
+    try:
+        write_atomic(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"--output {path}: {exc.strerror or exc}") from None
+
+
 def _report(diagnostics: list[Diagnostic], args: argparse.Namespace) -> int:
     text = FORMATTERS[args.format](diagnostics)
     if getattr(args, "output", None):
-        Path(args.output).write_text(text, encoding="utf-8")
+        _write_report(Path(args.output), text)
     else:
         sys.stdout.write(text)
+    if getattr(args, "summary", None):
+        markdown = text if args.format == "markdown" else FORMATTERS["markdown"](diagnostics)
+        try:
+            with open(args.summary, "a", encoding="utf-8") as summary:
+                summary.write(markdown)
+        except OSError as exc:
+            raise ConfigError(f"--summary {args.summary}: {exc.strerror or exc}") from None
     threshold = Severity.WARNING if args.strict else Severity.ERROR
     failing = any(d.severity >= threshold for d in diagnostics)
     return ExitCode.FINDINGS if failing else ExitCode.OK

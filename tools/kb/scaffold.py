@@ -29,6 +29,7 @@ def new_paper(
     category: str = "",
     tasks: Sequence[str] = (),
     modalities: Sequence[str] = (),
+    areas: Sequence[str] = (),
     record: PaperRecord | None = None,
 ) -> Path:
     """Create `docs/papers/<slug>.md` (the slug derived from `record` when not given);
@@ -37,6 +38,7 @@ def new_paper(
     for kind, values in (("categories", [category] if category else []), ("tasks", tasks)):
         _check_terms(vocabulary, kind, values)
     _check_terms(vocabulary, "modalities", modalities)
+    _check_terms(vocabulary, "areas", areas)
     if record is not None:
         refuse_known(settings, record)
         slug = slug or derive_slug(record)
@@ -64,6 +66,7 @@ def new_paper(
             category=category,
             tasks=list(tasks),
             modalities=list(modalities),
+            areas=list(areas),
             added=dt.date.today().isoformat(),
             **fields,
         )
