@@ -42,6 +42,11 @@ def test_publish_writes_the_hosted_site(site: SiteBuilder, kb: KbRunner, tmp_pat
     ):
         assert (out / rel).is_file(), rel
     assert not (out / "pyproject.toml").exists() and not (out / ".kb-cache").exists()
+    # kb's own inputs become the sidebar and tables; the site never loads them.
+    assert (root / "docs/notes/_section.yaml").is_file()
+    assert not (out / "docs/notes/_section.yaml").exists()
+    assert (root / "docs/_data/vocabulary.yaml").is_file()
+    assert not (out / "docs/_data").exists()
     assert "sandbox" in (out / "_headers").read_text(encoding="utf-8")
     assert oct((out / "docs").stat().st_mode)[-3:] == "755"
 

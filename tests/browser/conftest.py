@@ -31,6 +31,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from kb import cli as kb_cli
 from kb.assets import AssetError, vendor_assets
 from kb.config import Settings
 from kb.pipeline import write_search_index as write_index
@@ -140,19 +141,12 @@ def base_url(site_root: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def repo_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The repository's own site (docs/, the committed _sidebar.md), served like base_url."""
+    """The repository's own site exactly as the Pages workflow deploys it (`kb publish`),
+    served under a sub-path like https://<user>.github.io/<repo>/."""
     serve_root = tmp_path_factory.mktemp("repo-serve")
-    site = serve_root / SUB_PATH
-    site.mkdir()
-    for name in ("index.html", "_sidebar.md"):
-        shutil.copy2(REPO / name, site / name)
-    shutil.copytree(REPO / "assets", site / "assets")
-    shutil.copytree(REPO / "docs", site / "docs")
-    try:
-        vendor_assets(REPO / "node_modules", site / "vendor", {"editUrl": "", "build": BUILD})
-    except AssetError as exc:
-        pytest.fail(f"cannot build the repository site: {exc}")
-    write_search_index(site)
+    code = kb_cli.run(["--root", str(REPO), "publish", str(serve_root / SUB_PATH)])
+    if code != 0:
+        pytest.fail(f"kb publish failed with exit {code}: see the report above")
     yield from serve_on_loopback(serve_root)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kb.assets import vendor_assets
 from kb.checks.files import check_files
+from kb.collect import SECTION_FILE
 from kb.config import Settings
 from kb.diagnostics import Severity
 from kb.pipeline import write_search_index
@@ -59,7 +60,11 @@ def _write(site: Site, staging: Path, site_info: dict[str, str]) -> int:
     settings = site.settings
     refused = {d.file for d in check_files(site) if d.severity >= Severity.ERROR}
     docs = settings.docs_dir.strip("/") + "/"
-    files = [f for f in sorted(site.files) if f.startswith(docs) and f not in refused]
+    files = [
+        f
+        for f in sorted(site.files)
+        if f.startswith(docs) and f not in refused and not _kb_source(settings, f)
+    ]
     files += [f for f in (*ROOT_FILES, settings.sidebar) if f in site.files]
     for file in files:
         _copy(settings.path(file), staging / file)
@@ -76,6 +81,17 @@ def _write(site: Site, staging: Path, site_info: dict[str, str]) -> int:
     (staging / "_headers").write_text(_headers(settings), encoding="utf-8")
     (staging / MARKER).write_text("written by kb publish; replaced on the next run\n")
     return len(files) + len(vendored) + 1
+
+
+def _kb_source(settings: Settings, file: str) -> bool:
+    """kb's own inputs under docs/ (folder metadata, the vocabulary, the data files): they
+    become the sidebar and tables at build time, and the site never loads them."""
+    data = settings.data_dir.strip("/") + "/"
+    return (
+        file.rsplit("/", 1)[-1] == SECTION_FILE
+        or file == settings.vocabulary
+        or file.startswith(data)
+    )
 
 
 def _copy(src: Path, dest: Path) -> None:
