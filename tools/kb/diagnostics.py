@@ -427,6 +427,14 @@ CODES: dict[str, CodeInfo] = {
         "论文页缺少模板中的某个 `##` 小节，或小节顺序不对。",
         "按模板顺序使用小节：一句话总结、研究问题、方法、数据、主要结果、局限与思考、相关笔记、链接。",
     ),
+    "MD508": CodeInfo(
+        "paper-unfilled",
+        "A paper page still holds the template's placeholder text, or one of its template "
+        "sections is empty.",
+        E,
+        "论文页还留着模板的占位文字，或模板中的某个小节是空的。",
+        "把占位文字换成本页自己的内容；每个小节都要写。",
+    ),
     "MD506": CodeInfo(
         "encoding",
         "The file is not valid UTF-8.",

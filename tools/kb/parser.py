@@ -56,7 +56,7 @@ def parse_page(file: str, raw: bytes, ctx: ParseContext, *, special: bool = Fals
     scan = scan_markdown(front.body, front.body_line)
     found.extend(check_page(file, scan))
     if meta is not None and meta.get("type") == "paper":
-        found.extend(check_paper_sections(file, scan.headings))
+        found.extend(check_paper_sections(file, scan.headings, front.body, front.body_line))
     regions = find_regions(front.body, front.body_line)
     for line in stray_markers(front.body):
         found.append(

@@ -26,8 +26,18 @@ def check_page(file: str, scan: Scan) -> Iterator[Diagnostic]:
         )
 
 
-def check_paper_sections(file: str, headings: Sequence[Heading]) -> Iterator[Diagnostic]:
-    """A paper page has the template's `##` sections, in order (extra sections are fine)."""
+TEMPLATE_TEXT = "> 完整引用（作者、题目、期刊、年份）。"
+"""The start of the placeholder line the paper template puts under the title."""
+_EMPTY_LINK_ITEM = re.compile(r"^- (论文|代码)：\s*$")
+_COMMENT = re.compile(r"<!--.*?-->")
+
+
+def check_paper_sections(
+    file: str, headings: Sequence[Heading], body: str = "", body_line: int = 1
+) -> Iterator[Diagnostic]:
+    """A paper page has the template's `##` sections, in order (extra sections are fine),
+    each with something in it, and none of the template's placeholder text left."""
+    yield from _check_filled(file, headings, body.split("\n"), body_line)
     found = [h for h in headings if h.level == 2 and _plain(h.text) in PAPER_SECTIONS]
     names = [_plain(h.text) for h in found]
     for name in PAPER_SECTIONS:
@@ -52,6 +62,37 @@ def check_paper_sections(file: str, headings: Sequence[Heading]) -> Iterator[Dia
             )
             break
         latest = position
+
+
+def _check_filled(
+    file: str, headings: Sequence[Heading], lines: list[str], body_line: int
+) -> Iterator[Diagnostic]:
+    if not lines or lines == [""]:
+        return
+    for index, line in enumerate(lines):
+        if line.startswith(TEMPLATE_TEXT) or _EMPTY_LINK_ITEM.match(line):
+            yield make(
+                "MD508",
+                file,
+                body_line + index,
+                f"template placeholder left in the page: {line.strip()!r}",
+                hint="replace it with the page's own text, or delete the line",
+            )
+    for position, heading in enumerate(headings):
+        if heading.level != 2 or _plain(heading.text) not in PAPER_SECTIONS:
+            continue
+        after = next((h for h in headings[position + 1 :] if h.level <= 2), None)
+        start = heading.line - body_line + 1
+        end = after.line - body_line if after is not None else len(lines)
+        inside = [_COMMENT.sub("", line).strip() for line in lines[start:end]]
+        if not any(line and not line.startswith("#") for line in inside):
+            yield make(
+                "MD508",
+                file,
+                heading.line,
+                f"section '## {_plain(heading.text)}' is empty",
+                hint="write the section (see the paper template's guidance in the guide)",
+            )
 
 
 def _plain(heading: str) -> str:
