@@ -59,6 +59,8 @@ def test_each_fact_that_differs_is_reported_at_its_line(
     )
     code, out, err = kb(root, "verify", "--format", "json")
     assert code == 2, err
+    # right, wrong, preprint and unknown are asked about; the page with no identifier is not.
+    assert "kb verify: 4 paper page(s) compared with their records, 5 finding(s)" in err
     found = sorted(
         (d["file"], d["line"], d["code"], d["message"]) for d in json.loads(out)["diagnostics"]
     )

@@ -340,9 +340,12 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
         from kb.links.run import changed_lines
 
         only = set(changed_lines(settings.root, args.changed_since))
-    found = verify(settings, only)
+    found, asked = verify(settings, only)
     code = _report(found, args)
-    print(f"kb verify: {len(found)} finding(s)", file=sys.stderr)
+    print(
+        f"kb verify: {asked} paper page(s) compared with their records, {len(found)} finding(s)",
+        file=sys.stderr,
+    )
     return code
 
 

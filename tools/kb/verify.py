@@ -24,13 +24,15 @@ def verify(
     settings: Settings,
     only: set[str] | None = None,
     fetch: Fetch | None = None,
-) -> list[Diagnostic]:
-    """Findings for every paper page with a DOI or arXiv ID (`only`: these files)."""
+) -> tuple[list[Diagnostic], int]:
+    """Findings for every paper page with a DOI or arXiv ID (`only`: these files), and the
+    number of pages asked about."""
     from kb.site import load_site  # noqa: PLC0415 - the build's model, for `kb verify` only
 
     site = load_site(settings)
     fetch = fetch or _fetcher(settings)
     found: list[Diagnostic] = []
+    asked = 0
     for file, info in sorted(site.infos.items()):
         if (
             info.page_type != "paper"
@@ -43,13 +45,14 @@ def verify(
         if not identifier:
             continue
         page = site.pages[file]
+        asked += 1
         try:
             record = fetch(kind, identifier)
         except UserError as exc:
             found.append(make("VER705", file, page.key_line(kind), f"not verified: {exc}"))
             continue
         found.extend(compare(file, meta, record, page.key_line, source=_SOURCE[kind]))
-    return found
+    return found, asked
 
 
 _SOURCE = {"doi": "Crossref", "arxiv": "arXiv"}
