@@ -182,6 +182,7 @@ def forget_removed(cache: PageCache, keys: dict[str, str]) -> None:
 def context_salt(ctx: ParseContext) -> str:
     """Changes whenever the toolchain or anything a page's parse depends on changes."""
     parts = [__version__, repr(sorted(ctx.iframe_hosts)), str(ctx.max_page_kb), str(ctx.year)]
+    parts += [repr(ctx.content_model), repr(ctx.rules), repr(ctx.math)]
     for name in sorted(ctx.vocabulary):
         parts.append(name + ":" + repr(sorted(ctx.vocabulary[name].items())))
     parts.append(_code_fingerprint())

@@ -129,7 +129,7 @@ _SPACE = rf"(?:[ \t]|{_NL})"
 _INLINE_LINK = re.compile(  # starts with a literal '[' so the regex engine can skip ahead
     rf"\[({_LINK_TEXT})\]\({_SPACE}*+"
     rf"(<(?:\\[^\n]|[^\n<>\\])*+>|(?:{_DEST_CHAR}|{_DEST_PARENS})*+)"
-    rf"(?:(?:[ \t]++(?:\n[ \t]*+)?+|\n[ \t]*+)(?:{_TITLE}))?{_SPACE}*+\)"
+    rf"(?:(?:[ \t]++(?:\n[ \t]*+)?+|\n[ \t]*+)({_TITLE}))?{_SPACE}*+\)"
 )
 # Reference definitions (marked's `def`): label, destination on this line or the next, an
 # optional title, nothing else on the line. They cannot interrupt a paragraph.
@@ -1017,6 +1017,23 @@ def _reference_end(masked: str, pos: int, stop: int, ref_defs: frozenset[str]) -
     return -1
 
 
+_DOCSIFY_OPTION = re.compile(r"(?:^|\s):([\w-]+:?)=?([\w%-]+)?")
+"""docsify's link options in a link's title (`getAndRemoveConfig`), e.g. `':include :type=code'`."""
+
+
+def _docsify_kind(title: str | None) -> str:
+    """`link`, or for docsify's options in the title: `include:<type>:<fragment>` (type and
+    fragment may be empty) or `link:ignore` (docsify leaves the href as written)."""
+    if not title or ":" not in title:
+        return "link"
+    options = {m.group(1): m.group(2) or "" for m in _DOCSIFY_OPTION.finditer(title[1:-1])}
+    if "include" in options:
+        return f"include:{options.get('type', '')}:{options.get('fragment', '')}"
+    if "ignore" in options:
+        return "link:ignore"
+    return "link"
+
+
 def _links(
     masked: str,
     where: Where,
@@ -1030,7 +1047,7 @@ def _links(
             target = target[1:-1]
         start = match.start()
         image = start > 0 and masked[start - 1] == "!"
-        kind = "image" if image else "link"
+        kind = "image" if image else _docsify_kind(match.group(3))
         links.append(Link(*where(start - 1 if image else start), _unescape(target), kind))
     for match in definitions:
         target = match.group(2)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kb.diagnostics import Diagnostic
-from kb.routes import link_targets, resolve_links
+from kb.routes import DocsifyRules, link_targets, resolve_links
 from kb.vocabulary import Term
 from kb.yamlio import YamlPath
 
@@ -28,6 +28,12 @@ class ParseContext:
     iframe_hosts: tuple[str, ...]
     max_page_kb: int
     year: int
+    content_model: bool = True
+    """Front matter schema, paper sections, titles: only where `[tool.kb]` switches them on."""
+    rules: DocsifyRules | None = None
+    """The site's docsify link rules; None: this repository's (relativePath on, no alias)."""
+    math: bool = True
+    """`$…$` is math (a math plugin renders it): unbalanced delimiters are findings."""
 
 
 class ParsedPage(NamedTuple):
@@ -132,9 +138,9 @@ _UNSET = object()
 EncodedPage = tuple[Any, ...]
 
 
-def encode_page(page: ParsedPage) -> tuple[EncodedPage, bytes]:
+def encode_page(page: ParsedPage, rules: DocsifyRules | None = None) -> tuple[EncodedPage, bytes]:
     """(what every run reads of the page, the full parse that only re-checks read)."""
-    resolved = resolve_links(page.file, page.links)
+    resolved = resolve_links(page.file, page.links, rules)
     full = marshal.dumps(
         (
             page.lines,
@@ -145,7 +151,7 @@ def encode_page(page: ParsedPage) -> tuple[EncodedPage, bytes]:
         )
     )
     diagnostics = tuple(d.encode() for d in page.diagnostics)
-    targets = link_targets(page.file, page.links, resolved)
+    targets = link_targets(page.file, page.links, resolved, rules)
     meta_blob = marshal.dumps(_encode_value(page.meta))
     slugs = "\0".join(sorted({h.slug for h in page.headings}))
     anchors = hashlib.blake2b(slugs.encode(), digest_size=10).hexdigest()

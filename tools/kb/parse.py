@@ -124,7 +124,7 @@ def parse_encoded(file: str, raw: bytes, ctx: ParseContext) -> tuple[EncodedPage
     from kb.parser import parse_page  # noqa: PLC0415 - warm runs parse nothing
 
     page = parse_page(file, raw, ctx, special=is_special(file))
-    encoded, full = encode_page(page)
+    encoded, full = encode_page(page, ctx.rules)
     return encoded, full, page.search
 
 
