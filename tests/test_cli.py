@@ -94,9 +94,9 @@ def test_bad_settings_exit_3(site: SiteBuilder, kb: KbRunner) -> None:
 def test_root_without_pyproject_exits_3(tmp_path: Path, kb: KbRunner) -> None:
     code, out, err = kb(tmp_path, "check")
     assert (code, out) == (3, "")
-    assert (
-        err
-        == f"kb: error: {tmp_path / 'pyproject.toml'}: not found; pass --root to the repository\n"
+    assert err == (
+        f"kb: error: {tmp_path}: no docsify index.html, kb.toml or pyproject.toml here; "
+        "pass the site's folder with --root\n"
     )
 
 

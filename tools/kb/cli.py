@@ -87,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="run every offline check")
     _report_options(check)
+    _explain_option(check)
     check.set_defaults(handler=cmd_check)
 
     for name, handler, what in (
@@ -109,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
         help="write nothing; stale generated files are reported as findings",
     )
     _report_options(build)
+    _explain_option(build)
     build.set_defaults(handler=cmd_build)
 
     serve = sub.add_parser(
@@ -222,8 +224,46 @@ def _report_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _explain_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--explain",
+        action="store_true",
+        help="first say which site kb found, where its settings come from and what it read "
+        "of the site's window.$docsify",
+    )
+
+
+def explain(settings: Settings) -> list[str]:
+    """What kb works on and by which rules, one line each (`--explain`)."""
+    mode = (
+        "kb's content model (front matter, generated sidebar and tables) and docsify's checks"
+        if settings.content_model
+        else "docsify's checks only (no content model)"
+    )
+    origin = (
+        "no pyproject.toml or kb.toml: zero configuration"
+        if settings.origin == "index.html"
+        else f"settings from {settings.origin}"
+    )
+    lines = [
+        f"site: {settings.root}",
+        f"{origin}; {mode}",
+        f"pages: {settings.docs_dir or '(beside index.html)'}",
+        f"cache: {settings.path(settings.cache_dir)}",
+    ]
+    if settings.docsify is None:
+        lines.append("link rules: this repository's layout (relativePath on, no alias)")
+    else:
+        lines += settings.docsify.explain()
+    return lines
+
+
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     from kb.pipeline import Mode, build
+
+    if args.explain:
+        for line in explain(settings):
+            print(escape_line(f"kb: {line}"), file=sys.stderr)
 
     result = build(settings, Mode.CHECK, use_cache=not args.no_cache)
     return _report(result.diagnostics, args)
@@ -260,6 +300,10 @@ def cmd_tables(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     from kb.pipeline import Mode, build
+
+    if args.explain:
+        for line in explain(settings):
+            print(escape_line(f"kb: {line}"), file=sys.stderr)
 
     result = build(settings, Mode.CHECK if args.check else Mode.BUILD, use_cache=not args.no_cache)
     for file in result.written:

@@ -60,29 +60,31 @@ def walk_files(settings: Settings) -> FoundFiles:
     files: set[str] = set()
     irregular: dict[str, str] = {}
     signatures: dict[str, Signature] = {}
-    for entry in _scan(root):
-        kind = _kind(entry)
-        if kind == "file":
-            files.add(entry.name)
-            signatures[entry.name] = _signature(entry)
-        elif kind != "dir":
-            irregular[entry.name] = kind
     docs = settings.docs_dir.strip("/")
-    docs_kind = _path_kind(settings.docs_path)
+    if docs:  # this layout: the pages in docs/, a few files beside index.html
+        for entry in _scan(root):
+            kind = _kind(entry)
+            if kind == "file":
+                files.add(entry.name)
+                signatures[entry.name] = _signature(entry)
+            elif kind != "dir":
+                irregular[entry.name] = kind
+    docs_kind = _path_kind(settings.docs_path) if docs else "dir"
     if docs_kind not in ("dir", "missing"):
         irregular[docs] = docs_kind
         return FoundFiles([], [], files, irregular)
     stack = [docs] if docs_kind == "dir" else []
     while stack:
         rel_dir = stack.pop()
-        in_data = any(part.startswith("_") for part in rel_dir.split("/")[1:])
+        inside = rel_dir[len(docs) :].strip("/").split("/") if rel_dir != docs else []
+        in_data = any(part.startswith("_") for part in inside)
         if rel_dir != docs and not in_data:
             folders.append(rel_dir)
         for entry in _scan(root / rel_dir):
-            rel = f"{rel_dir}/{entry.name}"
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             kind = _kind(entry)
             if kind == "dir":
-                if not entry.name.startswith("."):
+                if not entry.name.startswith(".") and entry.name not in _NOT_SITE:
                     stack.append(rel)
             elif kind == "file":
                 files.add(rel)
@@ -92,6 +94,10 @@ def walk_files(settings: Settings) -> FoundFiles:
             else:
                 irregular[rel] = kind
     return FoundFiles(sorted(pages), sorted(folders), files, irregular, signatures)
+
+
+_NOT_SITE = frozenset({"node_modules"})
+"""Folders never part of a site's pages (installed packages)."""
 
 
 def _signature(entry: os.DirEntry[str]) -> Signature:

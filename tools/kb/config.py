@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.diagnostics import CODES, Severity
 from kb.links.settings import LinkSettings, parse_link_settings
 from kb.options import ConfigError, read_table, strings
 from kb.sources import SourceSettings, parse_source_settings
+
+if TYPE_CHECKING:
+    from kb.docsify import DocsifyConfig
+
+INDEX_FILE = "index.html"
 
 __all__ = ["ConfigError", "Settings", "find_root", "load_settings", "read_limit"]
 
@@ -63,6 +70,14 @@ class Settings:
     """`[tool.kb.links]`: the external link checker (`kb links`)."""
     sources: SourceSettings = field(default_factory=SourceSettings)
     """`[tool.kb.sources]`: where a paper's record comes from (Crossref, arXiv)."""
+    content_model: bool = True
+    """kb's content model: front matter schema, generated sidebar and tables, paper pages.
+    Off for a docsify site kb found without `[tool.kb]`, or with `content_model = false`."""
+    docsify: DocsifyConfig | None = None
+    """The site's own `window.$docsify`, read when the content model is off: its link rules
+    (alias, relativePath, basePath, …) and navigation files. None: this repository's layout."""
+    origin: str = "pyproject.toml"
+    """Where the settings came from: pyproject.toml, kb.toml, or index.html (zero config)."""
 
     def path(self, rel: str) -> Path:
         return self.root / rel
@@ -80,33 +95,113 @@ _SEVERITY_WORDS: dict[str, Severity | None] = {
 }
 
 
+KB_TOML = "kb.toml"
+"""Settings file for a site without a pyproject.toml: the same keys, at the top level."""
+
+
 def find_root(start: Path) -> Path:
-    """The nearest folder at or above `start` whose pyproject.toml has `[tool.kb]`."""
-    for folder in [start, *start.parents]:
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and "[tool.kb]" in pyproject.read_text(encoding="utf-8"):
+    """The site kb works on, from `start` upward: the nearest folder whose pyproject.toml has
+    `[tool.kb]` or that holds a kb.toml; else the nearest folder holding a docsify
+    index.html (or a `docs/` folder holding one, beside `start`)."""
+    from kb.docsify import is_docsify_index  # noqa: PLC0415 - zero-config sites only
+
+    folders = [start, *start.parents]
+    for folder in folders:
+        if (folder / KB_TOML).is_file() or _has_kb_table(folder / "pyproject.toml"):
             return folder
+    for folder in folders:
+        if is_docsify_index(folder / INDEX_FILE):
+            return folder
+    if is_docsify_index(start / "docs" / INDEX_FILE):
+        return start / "docs"
     raise ConfigError(
-        f"no pyproject.toml with a [tool.kb] table at or above {start}; "
-        "run kb inside the repository or pass --root"
+        f"no docsify site at or above {start}: kb looks for an index.html that loads docsify "
+        "(or a pyproject.toml with [tool.kb], or a kb.toml); run kb inside the site or pass "
+        "--root"
     )
 
 
-def load_settings(root: Path) -> Settings:
-    """Read and validate `[tool.kb]` from `root/pyproject.toml`."""
-    pyproject = root / "pyproject.toml"
+def _has_kb_table(pyproject: Path) -> bool:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{pyproject}: not found; pass --root to the repository") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{pyproject}: invalid TOML: {exc}") from None
-    table = data.get("tool", {}).get("kb")
-    if not isinstance(table, dict):
+        return pyproject.is_file() and "[tool.kb]" in pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def load_settings(root: Path) -> Settings:
+    """Settings of the site at `root`: `[tool.kb]` of pyproject.toml, or kb.toml, or (with
+    neither) the zero-config settings of a plain docsify site."""
+    from kb.docsify import is_docsify_index, read_config  # noqa: PLC0415
+
+    pyproject = root / "pyproject.toml"
+    kb_toml = root / KB_TOML
+    if kb_toml.is_file():
+        table, where = _read_toml(kb_toml), KB_TOML
+        table = table.get("tool", {}).get("kb", table) if "tool" in table else table
+    elif pyproject.is_file() and _has_kb_table(pyproject):
+        table, where = _read_toml(pyproject).get("tool", {}).get("kb"), "pyproject.toml"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{pyproject}: [tool.kb] is not a table")
+    elif is_docsify_index(root / INDEX_FILE):
+        return plain_settings(root)
+    elif pyproject.is_file():
         raise ConfigError(
-            f"{pyproject}: no [tool.kb] table; add one (see README) or pass the right --root"
+            f"{pyproject}: no [tool.kb] table and no docsify index.html beside it; add one "
+            "(see README) or pass the site's folder with --root"
         )
-    return Settings(root=root, **_validate(table, "pyproject.toml"))
+    else:
+        raise ConfigError(
+            f"{root}: no docsify index.html, kb.toml or pyproject.toml here; pass the site's "
+            "folder with --root"
+        )
+    values = _validate(table, where)
+    settings = Settings(root=root, origin=where, **values)
+    if not settings.content_model:
+        docsify = read_config(root)
+        settings = replace(
+            settings,
+            docs_dir=values.get("docs_dir", docsify.base_path),
+            sidebar="",
+            vocabulary=values.get("vocabulary", ""),
+            data_dir=values.get("data_dir", ""),
+            docsify=docsify,
+        )
+    return settings
+
+
+def plain_settings(root: Path) -> Settings:
+    """A docsify site with no kb settings: docsify's checks only, its own rules, and the
+    cache outside the site (kb writes nothing into a folder that did not ask for it)."""
+    from kb.docsify import read_config  # noqa: PLC0415
+
+    docsify = read_config(root)
+    return Settings(
+        root=root,
+        docs_dir=docsify.base_path,
+        sidebar="",
+        vocabulary="",
+        data_dir="",
+        cache_dir=str(_user_cache(root)),
+        severity={"MD504": Severity.WARNING},  # a page kb cannot read is not a broken page
+        content_model=False,
+        docsify=docsify,
+        origin=INDEX_FILE,
+    )
+
+
+def _user_cache(root: Path) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    digest = hashlib.blake2b(str(root.resolve()).encode(), digest_size=8).hexdigest()
+    return Path(base) / "kb" / f"{root.name or 'site'}-{digest}"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found; pass --root to the site") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
 def _validate(table: dict[str, Any], where: str) -> dict[str, Any]:
@@ -116,7 +211,9 @@ def _validate(table: dict[str, Any], where: str) -> dict[str, Any]:
         "links": lambda value, _: parse_link_settings(value, f"{where}: [tool.kb.links]"),
         "sources": lambda value, _: parse_source_settings(value, f"{where}: [tool.kb.sources]"),
     }
-    return read_table(Settings, table, f"{where}: [tool.kb]", rules=rules, skip=("root",))
+    return read_table(
+        Settings, table, f"{where}: [tool.kb]", rules=rules, skip=("root", "docsify", "origin")
+    )
 
 
 def _validate_severity(value: Any, prefix: str) -> dict[str, Severity | None]:

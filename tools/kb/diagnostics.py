@@ -100,7 +100,7 @@ class CodeInfo:
     """How to fix it, in Chinese, for the documentation page."""
 
 
-E, W = Severity.ERROR, Severity.WARNING
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 CODES: dict[str, CodeInfo] = {
     # Front matter and metadata files.
@@ -317,6 +317,30 @@ CODES: dict[str, CodeInfo] = {
         E,
         "网址本身无效：缺少主机名、端口错误，或包含账号密码。",
         "改正网址。",
+    ),
+    "LNK216": CodeInfo(
+        "alias-remote",
+        "The site's `alias` sends the link to another site; kb checks links offline, so it "
+        "does not fetch it.",
+        INFO,
+        "站点配置的 `alias` 把该链接转到了别的网站；kb 离线检查，不会去请求它。",
+        "用 `kb links` 联网检查这些地址。",
+    ),
+    "LNK217": CodeInfo(
+        "include-type",
+        "An `:include` names a `:type=` docsify does not know, so docsify guesses the type "
+        "from the file name.",
+        W,
+        "`:include` 的 `:type=` 不是 docsify 支持的类型，docsify 会按文件名猜测类型。",
+        "使用 code、markdown、iframe、video、audio 或 mermaid。",
+    ),
+    "LNK218": CodeInfo(
+        "include-fragment-missing",
+        "An `:include` asks for a `:fragment=` that the included file does not mark, so "
+        "nothing is embedded.",
+        E,
+        "`:include` 指定的 `:fragment=` 在被嵌入的文件中没有标记，页面上什么也不会显示。",
+        "在文件中用成对的 `### [名称]` 或 `/// [名称]` 行标出片段，或改正片段名。",
     ),
     # Generated files.
     # Facts checked against the paper's record (`kb verify`, online).

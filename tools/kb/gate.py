@@ -67,6 +67,7 @@ class _Process:
             "jobs": jobs,
             "timeoutMs": int(timeout * 1000),
             "maxBytes": MAX_INCLUDE_BYTES,
+            "scope": runtime.scope,
         }
         self._proc = subprocess.Popen(
             [node, str(GATE_SCRIPT)],

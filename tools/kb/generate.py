@@ -90,7 +90,10 @@ def owned(site: Site, file: str) -> Owned | None:
 
 def plan_generated(site: Site) -> tuple[list[FileChange], list[Diagnostic]]:
     """Every generated-file change a build would write (sidebar, tables, the CSP of
-    index.html), and problems found while planning them."""
+    index.html), and problems found while planning them. A site without kb's content model
+    has no generated files: its sidebar and navbar are hand-written pages."""
+    if not site.settings.content_model:
+        return [], []
     changes, problems = plan_tables(site)
     csp, csp_problems = plan_csp(site)
     sidebar = plan_sidebar(site)

@@ -36,6 +36,8 @@ def parse_page(file: str, raw: bytes, ctx: ParseContext, *, special: bool = Fals
         found = make("MD506", file, 0, f"not valid UTF-8 (byte {exc.start})")
         return ParsedPage(file, None, {}, (), (), (), (found,), _unread(file, ctx, special))
     front, found = split_front_matter(text, file)
+    if not ctx.content_model:
+        return _plain_page(file, front.body, front.body_line, ctx.math)
     meta: dict[str, Any] | None = None
     lines: dict[YamlPath, int] = {}
     if front.doc is not None:
@@ -77,9 +79,23 @@ def parse_page(file: str, raw: bytes, ctx: ParseContext, *, special: bool = Fals
     return ParsedPage(file, meta, lines, scan.headings, scan.links, regions, tuple(found), part)
 
 
+_MATH_CODES = frozenset({"MD501", "MD502"})
+
+
+def _plain_page(file: str, body: str, body_line: int, math: bool) -> ParsedPage:
+    """A page of a site without kb's content model: markdown and links only (front matter,
+    if a plugin renders it, is neither required nor checked; `$` is math only where the site
+    loads a math plugin)."""
+    scan = scan_markdown(body, body_line)
+    found = [d for d in check_page(file, scan, titles=False) if math or d.code not in _MATH_CODES]
+    return ParsedPage(file, None, {}, scan.headings, scan.links, (), tuple(found), None)
+
+
 def _unread(file: str, ctx: ParseContext, special: bool) -> Any:
     """The search part of a page kb cannot read: found by its file name only."""
-    return None if special else page_part(file, None, "", 1, ctx.vocabulary)
+    if special or not ctx.content_model:
+        return None
+    return page_part(file, None, "", 1, ctx.vocabulary)
 
 
 def _search_part(

@@ -87,7 +87,9 @@ def build(
         site,
         changes,
         problems,
-        meanwhile=(lambda: index.append(write_search_index(site))) if mode is Mode.BUILD else None,
+        meanwhile=(lambda: index.append(write_search_index(site)))
+        if mode is Mode.BUILD and settings.content_model
+        else None,
     )
     save_cache(settings, site.cache)
     return BuildResult(site, found, written, "".join(index), stats, clock() - started)
@@ -162,7 +164,22 @@ def run_checks(
         found.extend(rendering.finish())
     for change in pending:
         found.append(stale_finding(site, change))
-    return finalize(found, site.settings.severity)
+    return finalize(_site_choices(site.settings, found), site.settings.severity)
+
+
+def _site_choices(settings: Settings, found: list[Diagnostic]) -> list[Diagnostic]:
+    """A docsify site with `executeScript: true` runs the scripts of its pages on purpose:
+    they are shown as warnings that say so, not as errors."""
+    if settings.docsify is None or not settings.docsify.execute_script:
+        return found
+    from dataclasses import replace  # noqa: PLC0415
+
+    from kb.diagnostics import Severity  # noqa: PLC0415
+
+    hint = "the site sets executeScript: true, so docsify runs it whenever the page is shown"
+    return [
+        replace(d, severity=Severity.WARNING, hint=hint) if d.code == "SEC601" else d for d in found
+    ]
 
 
 def finalize(found: list[Diagnostic], overrides: dict) -> list[Diagnostic]:

@@ -10,6 +10,7 @@ vendor/ are left out: the gate judges pages as they are before anything sanitize
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ class Runtime:
     node_modules: Path
     signature: str
     """Changes whenever any script, the policy or the gate's own code changes."""
+    scope: str = "strict"
+    """What the gate reports: "strict", the site's whole HTML policy (pages from strangers,
+    kb's content model); "script", only what can run script, redirect the page or load
+    active content (any docsify site: its own styling and hotlinked images are its choice)."""
 
 
 class _Scripts(HTMLParser):
@@ -83,7 +88,11 @@ def read_index(settings: Settings) -> str:
 
 
 def find_runtime(settings: Settings) -> Runtime:
-    """The scripts index.html runs, resolved to files; raises GateError."""
+    """The scripts index.html runs, resolved to files; raises GateError. A site without
+    kb's content model is rendered by kb's own pinned docsify with the site's link settings:
+    its index.html usually loads docsify and plugins from a CDN, which kb never runs."""
+    if not settings.content_model:
+        return _plain_runtime(settings)
     node_modules = find_node_modules(settings)
     parser = _Scripts()
     parser.feed(read_index(settings))
@@ -98,6 +107,36 @@ def find_runtime(settings: Settings) -> Runtime:
     if not scripts:
         raise GateError(f"{INDEX_FILE} loads no scripts from the site: is it a docsify page?")
     return Runtime(tuple(scripts), node_modules, _signature(scripts))
+
+
+def _plain_runtime(settings: Settings) -> Runtime:
+    checkout = Path(__file__).resolve().parents[2] / "node_modules"
+    if not checkout.is_dir():
+        raise GateError(
+            "kb renders the pages of a docsify site with its own pinned docsify, found in "
+            f"{checkout}: run `npm ci` in kb's checkout (or ./dev test)"
+        )
+    docsify = next(a for a in ASSETS if a.dest == "docsify/docsify.min.js")
+    rules = settings.docsify.rules() if settings.docsify is not None else None
+    config = {
+        "relativePath": bool(rules and rules.relative_path),
+        "basePath": (rules.base_path + "/") if rules and rules.base_path else "",
+        "ext": rules.ext if rules else ".md",
+        "alias": dict(rules.alias) if rules else {},
+    }
+    text = f"window.$docsify = {json.dumps(config, sort_keys=True)};\n"
+    folder = settings.path(settings.cache_dir)
+    script = folder / "docsify-config.js"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not script.is_file() or script.read_text(encoding="utf-8") != text:
+            from kb.writer import write_atomic  # noqa: PLC0415
+
+            write_atomic(script, text.encode())
+    except OSError as exc:
+        raise GateError(f"cannot write {script}: {exc.strerror or exc}") from None
+    scripts = [script, checkout / docsify.package / docsify.src]
+    return Runtime(tuple(scripts), checkout, _signature(scripts) + ":script", "script")
 
 
 def _resolve(settings: Settings, node_modules: Path, vendored: dict, src: str) -> Path | None:

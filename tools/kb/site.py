@@ -300,14 +300,26 @@ def load_site(
     """collect → parse (cached, parallel) → model. `reuse`: a site loaded earlier in this run;
     `walked`: the files, when the caller collected them already."""
     vocab_file = settings.vocabulary
-    vocabulary, found = load_vocabulary(settings.path(vocab_file), vocab_file)
+    if settings.content_model or vocab_file:
+        vocabulary, found = load_vocabulary(settings.path(vocab_file), vocab_file)
+    else:
+        vocabulary, found = {}, []
     ctx = ParseContext(
-        vocabulary, settings.iframe_hosts, settings.max_page_kb, dt.date.today().year
+        vocabulary,
+        settings.iframe_hosts,
+        settings.max_page_kb,
+        dt.date.today().year,
+        settings.content_model,
+        settings.docsify.rules() if settings.docsify is not None else None,
+        settings.docsify.math if settings.docsify is not None else True,
     )
     walked = walked or walk_files(settings)
     page_files, folders, files = walked.pages, walked.folders, walked.files
-    sections, section_found = load_sections(settings, folders)
-    found.extend(section_found)
+    if settings.content_model:
+        sections, section_found = load_sections(settings, folders)
+        found.extend(section_found)
+    else:
+        sections = {}
     salt = context_salt(ctx)
     if reuse is not None and reuse.cache is not None and reuse.cache.salt == salt:
         cache = reuse.cache

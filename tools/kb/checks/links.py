@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from kb.diagnostics import Diagnostic, make
 from kb.model import PageInfo
-from kb.routes import IMAGE_KINDS, ascii_lower, has_scheme, is_remote, resolve_image
+from kb.routes import ascii_lower, has_scheme, is_image, is_remote, resolve_image
 from kb.site import Site
 from kb.slugify import v4_slug
 from kb.suggest import did_you_mean
@@ -43,8 +43,20 @@ def _check_page(site: Site, file: str) -> Iterator[Diagnostic]:
     refs = site.pages.refs(file)
     draft = site.infos[file].is_draft
     for (line, column, target, kind), resolved in zip(refs.links, refs.resolved, strict=True):
-        if kind in IMAGE_KINDS:
-            yield from _check_image(site, file, line, column, target)
+        if is_image(kind, target):
+            yield from _check_image(site, file, line, column, target, kind)
+        elif kind.startswith("include:"):
+            yield from _check_include(site, file, line, column, target, kind, resolved)
+        elif resolved is not None and len(resolved) == 3:
+            yield make(
+                "LNK216",
+                file,
+                line,
+                f"link '{target}' goes to {resolved[2]} through the site's alias: "
+                "not checked offline",
+                column=column,
+                hint="`kb links` checks remote targets",
+            )
         elif resolved is not None:
             yield from _check_link(site, file, draft, line, column, target, resolved)
 
@@ -56,9 +68,9 @@ def _check_link(
     line: int,
     column: int,
     target: str,
-    resolved: tuple[str, str],
+    resolved: tuple[str, ...],
 ) -> Iterator[Diagnostic]:
-    dest, anchor = resolved
+    dest, anchor = resolved[0], resolved[1]
     if not dest:
         yield make("LNK204", file, line, f"link '{target}' leaves the repository", column=column)
     elif dest not in site.files:
@@ -104,9 +116,75 @@ def _missing_anchor(
     )
 
 
-def _check_image(site: Site, file: str, line: int, column: int, url: str) -> Iterator[Diagnostic]:
+INCLUDE_TYPES = frozenset({"code", "markdown", "iframe", "video", "audio", "mermaid"})
+"""The `:type=` values docsify's embed knows (`compileMedia`)."""
+
+
+def _check_include(
+    site: Site,
+    file: str,
+    line: int,
+    column: int,
+    target: str,
+    kind: str,
+    resolved: tuple[str, ...] | None,
+) -> Iterator[Diagnostic]:
+    """`[…](path ':include :type=… :fragment=…')`: the type is one docsify knows, a local
+    target exists, and a fragment is marked in it (`### [name]` or `/// [name]`)."""
+    _, kind_type, fragment = kind.split(":", 2)
+    if kind_type and kind_type not in INCLUDE_TYPES:
+        yield make(
+            "LNK217",
+            file,
+            line,
+            f"':include' of '{target}' has an unknown :type={kind_type}",
+            column=column,
+            hint=did_you_mean(kind_type, sorted(INCLUDE_TYPES))
+            or "use one of " + ", ".join(sorted(INCLUDE_TYPES)),
+        )
+    if resolved is None:
+        return  # a URL: docsify fetches it in the browser
+    dest = resolved[0]
+    if not dest:
+        yield make("LNK204", file, line, f"':include' of '{target}' leaves the site", column=column)
+    elif dest not in site.files:
+        yield make(
+            "LNK201",
+            file,
+            line,
+            f"':include' of '{target}' points to missing '{dest}'",
+            column=column,
+            hint=_suggest_file(site, dest, pages=False) or _suggest_file(site, dest),
+        )
+    elif fragment and not _has_fragment(site, dest, fragment):
+        yield make(
+            "LNK218",
+            file,
+            line,
+            f"':include' of '{target}': no fragment '{fragment}' in '{dest}'",
+            column=column,
+            hint=f"mark it in the file with '### [{fragment}]' or '/// [{fragment}]' lines",
+        )
+
+
+def _has_fragment(site: Site, dest: str, fragment: str) -> bool:
+    import re  # noqa: PLC0415
+
+    try:
+        with open(site.settings.path(dest), "rb") as handle:
+            text = handle.read(4 * 1024 * 1024).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return re.search(rf"(?:###|///)\s*\[{re.escape(fragment)}\]", text) is not None
+
+
+def _check_image(
+    site: Site, file: str, line: int, column: int, url: str, kind: str = "image"
+) -> Iterator[Diagnostic]:
     url = url.strip()
     if is_remote(url):
+        if not site.settings.content_model:
+            return  # a site outside kb's content model hotlinks images as it likes
         yield make(
             "LNK206",
             file,
@@ -118,7 +196,8 @@ def _check_image(site: Site, file: str, line: int, column: int, url: str) -> Ite
         return
     if has_scheme(url):
         return  # data: images are judged by the safety check
-    resolved = resolve_image(file, url)
+    rules = site.settings.docsify.rules() if site.settings.docsify is not None else None
+    resolved = resolve_image(file, url, kind, rules)
     if resolved == "":
         yield make("LNK204", file, line, f"image '{url}' leaves the repository", column=column)
     elif resolved is not None and resolved not in site.files:
@@ -133,5 +212,26 @@ def _check_image(site: Site, file: str, line: int, column: int, url: str) -> Ite
 
 
 def _suggest_file(site: Site, missing: str, *, pages: bool = True) -> str:
+    """A file of the same name elsewhere (the link counted from the wrong folder), else the
+    closest name in the folder it looked in."""
+    name = posixpath.basename(missing)
+    same = site.once("files-by-name", lambda: _by_name(site)).get(name, [])
+    if len(same) == 1:
+        where = same[0]
+        rules = site.settings.docsify
+        if rules is not None and not rules.relative_path and missing.endswith(".md"):
+            return f"did you mean '{where}'? (relativePath is off: links start at the site's root)"
+        return f"did you mean '{where}'?"
     near = site.folder_files(posixpath.dirname(missing))
-    return did_you_mean(missing, near if pages else [f for f in near if not f.endswith(".md")])
+    if pages:
+        near = [f for f in near if not posixpath.basename(f).startswith("_")]
+    else:
+        near = [f for f in near if not f.endswith(".md")]
+    return did_you_mean(missing, near)
+
+
+def _by_name(site: Site) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for file in sorted(site.files):
+        found.setdefault(posixpath.basename(file), []).append(file)
+    return found

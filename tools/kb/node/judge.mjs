@@ -77,7 +77,35 @@ export function judge(policy, profileName, fragment, errors, html = '') {
     if (children) for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
     if (node.tagName) judgeElement(policy, profile, node, add);
   }
-  return found;
+  return policy.scope === 'script' ? found.filter(runsScript) : found;
+}
+
+// A docsify site that does not use kb's content model styles its own pages and may hotlink
+// images: there the gate reports only what can run script, navigate the reader away or load
+// active content. Which elements and attributes those are:
+const ACTIVE_ELEMENTS = new Set(['base', 'meta', 'object', 'embed', 'applet', 'frame', 'frameset', 'portal']);
+const ACTIVE_ATTRIBUTES = new Set(['srcdoc', 'formaction', 'action', 'http-equiv']);
+const ACTIVE_SCHEMES = /^\s*(?:javascript|vbscript|data|file|blob)\s*:/i;
+
+function runsScript(finding) {
+  switch (finding.code) {
+    case 'SEC601': case 'SEC602': case 'SEC607': case 'SEC608':
+      return true;
+    case 'SEC605': {
+      const tag = /^<([^>\s]+)>/.exec(finding.message);
+      return Boolean(tag && ACTIVE_ELEMENTS.has(tag[1].toLowerCase()));
+    }
+    case 'SEC606': {
+      const attr = /^attribute '([^']+)'/.exec(finding.message);
+      return Boolean(attr && ACTIVE_ATTRIBUTES.has(attr[1]));
+    }
+    case 'SEC603': case 'SEC604': {
+      const at = finding.message.lastIndexOf(': ');
+      return at >= 0 && ACTIVE_SCHEMES.test(finding.message.slice(at + 2));
+    }
+    default:
+      return true;
+  }
 }
 
 function judgeElement(policy, profile, node, report) {

@@ -54,7 +54,9 @@ function freshDocsify() {
 function policyFor(hosts) {
   const key = JSON.stringify(hosts || []);
   if (!policies.has(key)) {
-    policies.set(key, { rules: compilePolicy(policySource, hosts || []), formulas: new Map() });
+    const rules = compilePolicy(policySource, hosts || []);
+    rules.scope = config.scope === 'script' ? 'script' : 'strict';
+    policies.set(key, { rules, formulas: new Map() });
   }
   return policies.get(key);
 }
@@ -209,7 +211,8 @@ async function pageFindings(request) {
   const located = locator(html, findMarkers(html, nonce), starts, toSource, lines);
   const found = content.map((f) => place(f, located(f.offset, f.needle)));
   for (const [f, math] of formulas) found.push(place(f, located(math.offset, f.needle || '$')));
-  for (const url of offsite) {
+  // A site outside kb's content model may embed other sites' files: its choice.
+  for (const url of policy.rules.scope === 'script' ? [] : offsite) {
     const index = lines.findIndex((text) => text.includes(url));
     found.push({
       line: index < 0 ? 1 : index + 1,

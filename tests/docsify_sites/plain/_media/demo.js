@@ -1,0 +1,3 @@
+/// [demo]
+console.log('demo');
+/// [demo]

@@ -1,0 +1,177 @@
+"""`kb check` on docsify sites that do not use kb's content model, with no settings at all.
+
+The sites under tests/docsify_sites/ mark every finding kb must report inline; the real
+breaks kb found on public docsify sites are among them. The site's `window.$docsify` is read
+by node in a sandbox: hostile configs below must neither reach the machine nor hang kb.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kb import cli
+from kb.docsify import read_config
+from tests.helpers import actual_findings, collect_expectations, describe_mismatch
+
+SITES = Path(__file__).parent / "docsify_sites"
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A zero-config site keeps its cache in the user's cache folder: here, a temporary one."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+
+
+def _copy(name: str, tmp_path: Path) -> Path:
+    site = tmp_path / name
+    shutil.copytree(SITES / name, site)
+    return site
+
+
+def _check(site: Path, monkeypatch: pytest.MonkeyPatch, capsys, *args: str) -> tuple[int, dict]:
+    monkeypatch.chdir(site)
+    code = cli.run(["check", "--format", "json", *args])
+    out, err = capsys.readouterr()
+    assert code in (0, 2), err
+    return code, json.loads(out)
+
+
+@pytest.mark.parametrize("name", ["plain", "relative"])
+def test_findings_match_the_inline_expectations(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    site = _copy(name, tmp_path)
+    code, report = _check(site, monkeypatch, capsys)
+    expected = collect_expectations(SITES / name)
+    actual = actual_findings(report["diagnostics"])
+    assert actual == expected, describe_mismatch(expected, actual)
+    assert code == 2
+    # kb wrote nothing into a site that did not ask for it.
+    assert sorted(p.relative_to(site) for p in site.rglob("*")) == sorted(
+        p.relative_to(SITES / name) for p in (SITES / name).rglob("*")
+    )
+
+
+def test_no_content_model_noise_on_a_plain_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """No front matter, no level-1 title, hand-written navigation: none of it is a finding."""
+    site = _copy("plain", tmp_path)
+    (site / "notitle.md").write_text("没有一级标题也没有元数据的页面。\n", encoding="utf-8")
+    _, report = _check(site, monkeypatch, capsys)
+    codes = {d["code"] for d in report["diagnostics"]}
+    assert not {c for c in codes if c.startswith(("FM", "SB", "TBL"))}
+    assert "MD505" not in codes
+    assert not [d for d in report["diagnostics"] if d["file"] == "notitle.md"]
+
+
+def test_build_on_a_plain_site_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    site = _copy("plain", tmp_path)
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    monkeypatch.chdir(site)
+    assert cli.run(["build"]) == 2  # the fixture's breaks
+    capsys.readouterr()
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+
+
+def test_the_site_is_found_from_inside_it_and_from_a_repository_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    site = _copy("plain", tmp_path)
+    monkeypatch.chdir(site / "zh")
+    assert cli.run(["check", "--explain"]) == 2
+    err = capsys.readouterr().err
+    assert f"kb: site: {site}" in err
+    assert "zero configuration; docsify's checks only" in err
+    assert "kb: alias: 2 rule(s)" in err and "kb: loadSidebar: _sidebar.md" in err
+    assert "kb: lang: zh-CN" in err and "kb: math plugin: no" in err
+    repo = tmp_path / "repo"
+    shutil.copytree(SITES / "plain", repo / "docs")
+    monkeypatch.chdir(repo)
+    assert cli.run(["check", "--explain"]) == 2
+    assert f"kb: site: {repo / 'docs'}" in capsys.readouterr().err
+
+
+def test_no_site_is_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    (tmp_path / "index.html").write_text("<html><body>not docsify</body></html>")
+    monkeypatch.chdir(tmp_path)
+    assert cli.run(["check"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("kb: error: no docsify site at or above") and err.count("\n") == 1
+
+
+def _site_with(tmp_path: Path, script: str) -> Path:
+    site = tmp_path / "site"
+    site.mkdir(exist_ok=True)
+    (site / "index.html").write_text(
+        f"<html><body><div id=app></div><script>{script}</script>"
+        '<script src="//cdn.test/docsify.min.js"></script></body></html>',
+        encoding="utf-8",
+    )
+    return site
+
+
+@pytest.mark.parametrize(
+    ("script", "note"),
+    [
+        ("window.$docsify = {}; while (true) {}", "timed out"),
+        ("window.$docsify = {}; require('fs').writeFileSync(MARK, 'x')", ""),
+        ("window.$docsify = {}; process.mainModule.require('fs').writeFileSync(MARK, 'x')", ""),
+        ("window.$docsify = {}; eval('1')", "Code generation from strings disallowed"),
+        ("window.$docsify = {}; new Function('return 1')()", "Code generation"),
+        (
+            "window.$docsify = {};"
+            " this.constructor.constructor('return process')().exit(MARK.length)",
+            "Code generation",
+        ),
+        (
+            "window.$docsify = {};"
+            " ({}).constructor.constructor('return process')().exit(MARK.length)",
+            "Code generation",
+        ),
+    ],
+)
+def test_a_hostile_config_reaches_nothing(tmp_path: Path, script: str, note: str) -> None:
+    mark = tmp_path / "reached"
+    site = _site_with(tmp_path, f"var MARK = {json.dumps(str(mark))}; {script}")
+    config = read_config(site, timeout=0.3)
+    assert not mark.exists()
+    if note:
+        assert any(note in n for n in config.notes), config.notes
+    assert config.found and config.alias == () and config.base_path == ""
+
+
+def test_a_config_key_that_hangs_costs_only_that_key(tmp_path: Path) -> None:
+    script = (
+        "window.$docsify = { relativePath: true, alias: {'/a/(.*)': '/b/$1'},"
+        " get basePath() { while (true) {} } };"
+    )
+    config = read_config(_site_with(tmp_path, script), timeout=0.3)
+    assert config.relative_path and config.alias == (("/a/(.*)", "/b/$1"),)
+    assert any("basePath" in n and "timed out" in n for n in config.notes)
+
+
+def test_a_config_that_uses_cdn_globals_is_still_read(tmp_path: Path) -> None:
+    script = (
+        "window.$docsify = { loadSidebar: 'toc.md', plugins: [EditOnGithub.create('x')],"
+        " coverpage: ['/', '/zh-cn/'], nameLink: '/#/' };"
+    )
+    config = read_config(_site_with(tmp_path, script))
+    assert config.found and config.load_sidebar == "toc.md"
+    assert config.coverpage == ("_coverpage.md", "zh-cn/_coverpage.md")
+    assert config.name_link == "/#/"
+
+
+def test_without_node_docsify_defaults_are_assumed_and_said(tmp_path: Path) -> None:
+    site = _site_with(tmp_path, "window.$docsify = { relativePath: true };")
+    config = read_config(site, node=str(tmp_path / "no-node"))
+    assert not config.relative_path and config.notes
+    assert "docsify's defaults" in config.notes[-1]
