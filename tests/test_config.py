@@ -158,3 +158,20 @@ def test_severity_info_never_fails_even_with_strict(site: SiteBuilder, kb: KbRun
     root = _no_title_site(site, '[tool.kb.severity]\nMD505 = "info"\n')
     code, out, _ = kb(root, "check", "--strict", "--format", "json")
     assert (code, _json_codes(out)) == (0, [("MD505", "info")])
+
+
+def test_lang_is_en_or_zh(site: SiteBuilder, kb: KbRunner) -> None:
+    root = site({}, kb_toml='lang = "fr"\n')
+    code, _, err = kb(root, "check")
+    assert code == 3
+    assert err == 'kb: error: pyproject.toml: [tool.kb] lang: expected "en" or "zh", got \'fr\'\n'
+    root = site({"docs/notes/_section.yaml": "title: 笔记\norder: 1\n"}, kb_toml='lang = "zh"\n')
+    code, out, _ = kb(root, "check")  # no sidebar yet: one finding, reported in Chinese
+    assert code == 2
+    assert out == (
+        "_sidebar.md: SB301 `_sidebar.md` 与 `kb sidebar` 生成的结果不一致。\n"
+        "    详情：sidebar is out of date\n"
+        "    修改：运行 `kb sidebar`（或 `kb build`）并提交结果。\n"
+        "    提示：run `kb sidebar`\n"
+        "1 个错误，0 个警告，涉及 1 个文件\n"
+    )

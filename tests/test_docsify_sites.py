@@ -175,3 +175,67 @@ def test_without_node_docsify_defaults_are_assumed_and_said(tmp_path: Path) -> N
     config = read_config(site, node=str(tmp_path / "no-node"))
     assert not config.relative_path and config.notes
     assert "docsify's defaults" in config.notes[-1]
+
+
+def test_init_writes_kb_toml_and_skeletons_and_leaves_navigation_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    site = _copy("plain", tmp_path)
+    (site / "crlf.md").write_bytes("\ufeff## 只有二级标题\r\n\r\n正文\r\n".encode())
+    (site / "has-front.md").write_text("---\ntitle: 已有\n---\n# 已有\n", encoding="utf-8")
+    navigation = {n: (site / n).read_bytes() for n in ("_sidebar.md", "_navbar.md")}
+    monkeypatch.chdir(site)
+    assert cli.run(["init", "--front-matter"]) == 0
+    err = capsys.readouterr().err
+    assert "kb: wrote kb.toml" in err and "front-matter plugin" in err
+    toml = (site / "kb.toml").read_text(encoding="utf-8")
+    assert "content_model = false" in toml and 'lang = "zh"' in toml
+    assert (
+        (site / "guide.md")
+        .read_text(encoding="utf-8")
+        .startswith('---\ntype: note\ntitle: "指南"\n---\n# 指南\n')
+    )
+    # A BOM stays first, CRLF stays CRLF, and with no level-1 heading the first heading names it.
+    assert (site / "crlf.md").read_bytes() == (
+        '\ufeff---\r\ntype: note\r\ntitle: "只有二级标题"\r\n---\r\n## 只有二级标题\r\n\r\n正文\r\n'
+    ).encode()
+    assert (site / "has-front.md").read_text(encoding="utf-8").startswith("---\ntitle: 已有")
+    assert {n: (site / n).read_bytes() for n in navigation} == navigation
+    assert not (site / "_media" / "example.md").read_text(encoding="utf-8").startswith("---")
+    # Set up now: kb reads kb.toml (its own cache beside index.html) and refuses a second init.
+    assert cli.run(["check", "--explain", "--format", "json"]) == 2
+    out, err = capsys.readouterr()
+    assert "settings from kb.toml; docsify's checks only" in err
+    assert not {d["code"] for d in json.loads(out)["diagnostics"]} & {"FM101", "MD505"}
+    assert cli.run(["init"]) == 3
+    assert "already holds kb's settings" in capsys.readouterr().err
+
+
+def test_the_report_speaks_the_sites_language_unless_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    site = _copy("plain", tmp_path)  # <html lang="zh-CN">
+    monkeypatch.chdir(site)
+    cli.run(["check"])
+    out = capsys.readouterr().out
+    assert "README.md:6:3: LNK201 链接指向不存在的页面或文件。" in out
+    assert "    详情：link 'missing.md' points to missing 'missing.md'" in out
+    assert out.rstrip().endswith("13 个错误，1 个警告，涉及 6 个文件")
+    cli.run(["--lang", "en", "check"])
+    out = capsys.readouterr().out
+    assert "README.md:6:3: LNK201 link 'missing.md' points to missing 'missing.md'" in out
+    assert out.rstrip().endswith("13 error(s), 1 warning(s) in 6 file(s)")
+    english = _copy("relative", tmp_path)  # <html lang="en">
+    monkeypatch.chdir(english)
+    cli.run(["check"])
+    assert "error(s)" in capsys.readouterr().out
+
+
+def test_zero_config_caches_live_outside_the_site(tmp_path: Path) -> None:
+    from kb.config import plain_settings
+
+    site = _copy("plain", tmp_path)
+    settings = plain_settings(site)
+    cache_home = tmp_path / "user-cache"
+    for path in (settings.path(settings.cache_dir), settings.path(settings.links.cache_file)):
+        assert path.is_relative_to(cache_home) and not path.is_relative_to(site)

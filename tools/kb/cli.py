@@ -59,6 +59,7 @@ def run(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings(Path(args.root).resolve() if args.root else find_root(Path.cwd()))
+        args.report_lang = args.lang or settings.lang
         return int(args.handler(settings, args))
     except UserError as exc:
         print(escape_line(f"kb: error: {exc}"), file=sys.stderr)
@@ -80,9 +81,23 @@ def run(argv: Sequence[str]) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kb", description="MedAI Notes knowledge-base toolchain.")
+    parser = argparse.ArgumentParser(
+        prog="kb",
+        description="Checks for docsify sites (links, routes, anchors, unsafe HTML) and the "
+        "MedAI Notes content model (front matter, generated sidebar and tables).",
+    )
     parser.add_argument("--version", action="version", version=f"kb {__version__}")
-    parser.add_argument("--root", help="repository root (default: nearest folder with [tool.kb])")
+    parser.add_argument(
+        "--root",
+        help="the site (default: the nearest folder with [tool.kb] or kb.toml, else with a "
+        "docsify index.html)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        help="language of the text report (default: settings' lang; with no settings, the "
+        "site's <html lang>)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = sub.add_parser("check", help="run every offline check")
@@ -194,6 +209,19 @@ def _parser() -> argparse.ArgumentParser:
     progress.add_argument("--progress", action="store_true", default=None, help="progress bar")
     progress.add_argument("--no-progress", dest="progress", action="store_false")
     links.set_defaults(handler=cmd_links)
+
+    init = sub.add_parser(
+        "init",
+        help="adopt kb on an existing docsify site: write a minimal kb.toml",
+        description="Write kb.toml beside the site's index.html (docsify's checks, the content "
+        "model off). --front-matter also puts a front-matter skeleton (type, title from the "
+        "first heading) at the top of every page that has none. The hand-written sidebar, "
+        "navbar and cover page are never touched.",
+    )
+    init.add_argument(
+        "--front-matter", action="store_true", help="add a front-matter skeleton to each page"
+    )
+    init.set_defaults(handler=cmd_init)
 
     assets = sub.add_parser(
         "assets", help="copy the pinned front-end files from node_modules to vendor/"
@@ -432,6 +460,21 @@ def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
+    from kb.init import init_site
+
+    result = init_site(settings, front_matter=args.front_matter)
+    for file in result.written:
+        print(escape_line(f"kb: wrote {file}"), file=sys.stderr)
+    if args.front_matter:
+        kept = len(result.skipped)
+        print(f"kb: {kept} file(s) left as they were (front matter or navigation)", file=sys.stderr)
+    for note in result.notes:
+        print(escape_line(f"kb: note: {note}"), file=sys.stderr)
+    print("kb: next: run `kb check`", file=sys.stderr)
+    return ExitCode.OK
+
+
 def cmd_links(settings: Settings, args: argparse.Namespace) -> int:
     from kb.links.collect import collect
     from kb.links.run import Progress, changed_lines, check_links, parse_shard, select
@@ -509,7 +552,12 @@ def _write_report(path: Path, text: str) -> None:
 
 
 def _report(diagnostics: list[Diagnostic], args: argparse.Namespace) -> int:
-    text = FORMATTERS[args.format](diagnostics)
+    if args.format == "text" and getattr(args, "report_lang", "en") == "zh":
+        from kb.report import format_text_zh
+
+        text = format_text_zh(diagnostics)
+    else:
+        text = FORMATTERS[args.format](diagnostics)
     if getattr(args, "output", None):
         _write_report(Path(args.output), text)
     else:

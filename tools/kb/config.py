@@ -78,6 +78,9 @@ class Settings:
     (alias, relativePath, basePath, …) and navigation files. None: this repository's layout."""
     origin: str = "pyproject.toml"
     """Where the settings came from: pyproject.toml, kb.toml, or index.html (zero config)."""
+    lang: str = "en"
+    """Language of the text report: "en" or "zh" (`--lang` overrides; zero config: the
+    site's `<html lang>`)."""
 
     def path(self, rel: str) -> Path:
         return self.root / rel
@@ -175,13 +178,16 @@ def plain_settings(root: Path) -> Settings:
     from kb.docsify import read_config  # noqa: PLC0415
 
     docsify = read_config(root)
+    cache = _user_cache(root)
     return Settings(
         root=root,
+        lang="zh" if docsify.lang.lower().startswith("zh") else "en",
         docs_dir=docsify.base_path,
         sidebar="",
         vocabulary="",
         data_dir="",
-        cache_dir=str(_user_cache(root)),
+        cache_dir=str(cache),
+        links=LinkSettings(cache_file=str(cache / "links.json")),
         severity={"MD504": Severity.WARNING},  # a page kb cannot read is not a broken page
         content_model=False,
         docsify=docsify,
@@ -206,6 +212,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _validate(table: dict[str, Any], where: str) -> dict[str, Any]:
     rules = {
+        "lang": _validate_lang,
         "iframe_hosts": strings("host names", lower=True),
         "severity": _validate_severity,
         "links": lambda value, _: parse_link_settings(value, f"{where}: [tool.kb.links]"),
@@ -214,6 +221,12 @@ def _validate(table: dict[str, Any], where: str) -> dict[str, Any]:
     return read_table(
         Settings, table, f"{where}: [tool.kb]", rules=rules, skip=("root", "docsify", "origin")
     )
+
+
+def _validate_lang(value: Any, prefix: str) -> str:
+    if value not in ("en", "zh"):
+        raise ConfigError(f'{prefix}: expected "en" or "zh", got {value!r}')
+    return str(value)
 
 
 def _validate_severity(value: Any, prefix: str) -> dict[str, Severity | None]:

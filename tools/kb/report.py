@@ -59,6 +59,36 @@ def format_text(diagnostics: Sequence[Diagnostic]) -> str:
     return "\n".join(lines) + "\n"
 
 
+_LEVEL_ZH = {Severity.WARNING: "（警告）", Severity.INFO: "（提示）"}
+
+
+def format_text_zh(diagnostics: Sequence[Diagnostic]) -> str:
+    """The text report in Chinese (`--lang zh`): what each code means and how to fix it, in
+    Chinese, with the finding's own details (paths, URLs, names) as kb found them."""
+    from kb.diagnostics import CODES  # noqa: PLC0415
+
+    lines = []
+    for d in diagnostics:
+        info = CODES.get(d.code)
+        level = _LEVEL_ZH.get(d.severity, "")
+        meaning = info.doc_zh if info is not None else d.message
+        lines.append(escape_line(f"{d.location()}: {d.code} {level}{meaning}"))
+        lines.append(escape_line(f"    详情：{d.message}"))
+        if info is not None and info.fix_zh:
+            lines.append(escape_line(f"    修改：{info.fix_zh}"))
+        if d.hint:
+            lines.append(escape_line(f"    提示：{d.hint}"))
+    lines.append(escape_line(summary_zh(diagnostics)))
+    return "\n".join(lines) + "\n"
+
+
+def summary_zh(diagnostics: Sequence[Diagnostic]) -> str:
+    if not diagnostics:
+        return "没有发现问题"
+    counts = _counts(diagnostics)
+    return f"{counts['errors']} 个错误，{counts['warnings']} 个警告，涉及 {counts['files']} 个文件"
+
+
 def format_json(diagnostics: Sequence[Diagnostic]) -> str:
     payload = {
         "version": 1,
