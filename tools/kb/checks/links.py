@@ -74,13 +74,20 @@ def _check_link(
     if not dest:
         yield make("LNK204", file, line, f"link '{target}' leaves the repository", column=column)
     elif dest not in site.files:
+        routed = dest[:-3] if dest.endswith(".md") and dest[:-3] in site.files else ""
+        hint = (
+            f"docsify routes the link as a page and fetches '{dest}'; to link the file "
+            f"'{routed}' itself, add ':ignore' as the link's title"
+            if routed
+            else _suggest_file(site, dest)
+        )
         yield make(
             "LNK201",
             file,
             line,
             f"link '{target}' points to missing '{dest}'",
             column=column,
-            hint=_suggest_file(site, dest),
+            hint=hint,
         )
     elif dest in site.infos:
         if site.infos[dest].is_draft and not draft:

@@ -104,13 +104,15 @@ def collect(settings: Settings) -> list[Occurrence]:
     """Pages, the sidebar and the YAML data files, in file order."""
     pages, _, _ = find_files(settings)
     found: list[Occurrence] = []
-    for file in [*pages, settings.sidebar]:
+    navigation = [settings.sidebar] if settings.sidebar and settings.sidebar not in pages else []
+    for file in [*pages, *navigation]:
         limit = read_limit(settings.max_page_kb, file)
         raw = read_regular(str(settings.path(file)), limit)
         if len(raw) <= limit:  # a larger page is MD504 and not read
             found.extend(_from_page(file, raw))
     data_dir = settings.path(settings.data_dir)
-    for path in sorted(data_dir.glob("*.yaml")) if data_dir.is_dir() else []:
+    data_files = sorted(data_dir.glob("*.yaml")) if settings.data_dir and data_dir.is_dir() else []
+    for path in data_files:
         file = path.relative_to(settings.root).as_posix()
         text, _ = read_yaml_file(path, file)
         if text is not None:  # kb check reports why it is not read

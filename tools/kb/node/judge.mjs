@@ -86,6 +86,8 @@ export function judge(policy, profileName, fragment, errors, html = '') {
 const ACTIVE_ELEMENTS = new Set(['base', 'meta', 'object', 'embed', 'applet', 'frame', 'frameset', 'portal']);
 const ACTIVE_ATTRIBUTES = new Set(['srcdoc', 'formaction', 'action', 'http-equiv']);
 const ACTIVE_SCHEMES = /^\s*(?:javascript|vbscript|data|file|blob)\s*:/i;
+// `javascript:void(0)` and `javascript:;`, the usual "link that goes nowhere": nothing runs.
+const NO_OP = /^\s*javascript\s*:\s*(?:void\s*\(?\s*0\s*\)?)?\s*;?\s*$/i;
 
 function runsScript(finding) {
   switch (finding.code) {
@@ -101,7 +103,8 @@ function runsScript(finding) {
     }
     case 'SEC603': case 'SEC604': {
       const at = finding.message.lastIndexOf(': ');
-      return at >= 0 && ACTIVE_SCHEMES.test(finding.message.slice(at + 2));
+      const url = at >= 0 ? finding.message.slice(at + 2) : '';
+      return ACTIVE_SCHEMES.test(url) && !NO_OP.test(url);
     }
     default:
       return true;
