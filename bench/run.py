@@ -17,6 +17,8 @@ loopback web of 20 hosts, swept over timeout, slots per host and what a server d
 client hangs up (bench/links_bench.py).
 `search` and `search-quality`: bench/search_bench.py, bench/search_quality.py; `search-scale`:
 kb's sharded index against Pagefind at 1,000 / 5,000 pages (bench/search_scale.py).
+`docsify-sites SITE…`: zero-config `kb check` on real docsify sites, what it finds and how fast
+(bench/docsify_sites.py; the sites are fetched, never committed, so it is not part of `all`).
 See bench/README.md for what is measured and how to read it.
 """
 
@@ -77,7 +79,7 @@ def parser() -> argparse.ArgumentParser:
         "name",
         nargs="?",
         default="build",
-        choices=["build", *OTHERS],
+        choices=["build", *OTHERS, "docsify-sites"],
         help="benchmark (no argument at all: every one; the others have their own options: "
         "`run.py NAME --help`)",
     )
@@ -171,6 +173,10 @@ def run_other(name: str, argv: list[str]) -> int:
         import links_bench
 
         return links_bench.main(argv)
+    if name == "docsify-sites":
+        import docsify_sites
+
+        return docsify_sites.main(argv)
     if name == "search-quality":
         import search_quality
 
@@ -198,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv == ["all"]:
         return run_all()
-    if argv[0] in OTHERS:
+    if argv[0] in (*OTHERS, "docsify-sites"):  # docsify-sites needs sites: not in `all`
         return run_other(argv[0], argv[1:])
     args = parser().parse_args(argv)
     opts = options(args)
