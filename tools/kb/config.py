@@ -106,22 +106,26 @@ def find_root(start: Path) -> Path:
     """The site kb works on, from `start` upward: the nearest folder whose pyproject.toml has
     `[tool.kb]` or that holds a kb.toml; else the nearest folder holding a docsify
     index.html (or a `docs/` folder holding one, beside `start`)."""
-    from kb.docsify import is_docsify_index  # noqa: PLC0415 - zero-config sites only
-
     folders = [start, *start.parents]
     for folder in folders:
         if (folder / KB_TOML).is_file() or _has_kb_table(folder / "pyproject.toml"):
             return folder
     for folder in folders:
-        if is_docsify_index(folder / INDEX_FILE):
+        if _is_docsify_index(folder / INDEX_FILE):
             return folder
-    if is_docsify_index(start / "docs" / INDEX_FILE):
+    if _is_docsify_index(start / "docs" / INDEX_FILE):
         return start / "docs"
     raise ConfigError(
         f"no docsify site at or above {start}: kb looks for an index.html that loads docsify "
         "(or a pyproject.toml with [tool.kb], or a kb.toml); run kb inside the site or pass "
         "--root"
     )
+
+
+def _is_docsify_index(path: Path) -> bool:
+    from kb.docsify import is_docsify_index  # noqa: PLC0415 - zero-config sites only
+
+    return is_docsify_index(path)
 
 
 def _has_kb_table(pyproject: Path) -> bool:
@@ -134,8 +138,6 @@ def _has_kb_table(pyproject: Path) -> bool:
 def load_settings(root: Path) -> Settings:
     """Settings of the site at `root`: `[tool.kb]` of pyproject.toml, or kb.toml, or (with
     neither) the zero-config settings of a plain docsify site."""
-    from kb.docsify import is_docsify_index, read_config  # noqa: PLC0415
-
     pyproject = root / "pyproject.toml"
     kb_toml = root / KB_TOML
     if kb_toml.is_file():
@@ -145,7 +147,7 @@ def load_settings(root: Path) -> Settings:
         table, where = _read_toml(pyproject).get("tool", {}).get("kb"), "pyproject.toml"
         if not isinstance(table, dict):
             raise ConfigError(f"{pyproject}: [tool.kb] is not a table")
-    elif is_docsify_index(root / INDEX_FILE):
+    elif _is_docsify_index(root / INDEX_FILE):
         return plain_settings(root)
     elif pyproject.is_file():
         raise ConfigError(
@@ -160,6 +162,8 @@ def load_settings(root: Path) -> Settings:
     values = _validate(table, where)
     settings = Settings(root=root, origin=where, **values)
     if not settings.content_model:
+        from kb.docsify import read_config  # noqa: PLC0415
+
         docsify = read_config(root)
         settings = replace(
             settings,

@@ -14,11 +14,8 @@ folder → README, `homepage`, `basePath`; links and `relativePath` (`toURL`); i
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
@@ -172,10 +169,15 @@ def read_config(site: Path, *, node: str | None = None, timeout: float = 1.0) ->
     math = any(kind == "src" and _MATH.search(value) for kind, value in parsed.scripts)
     if not scripts:
         return DocsifyConfig(lang=parsed.lang, math=math, notes=tuple(notes))
+    import shutil  # noqa: PLC0415
+
     node = node or shutil.which("node")
     if node is None:
         notes.append("node not found: window.$docsify not read, docsify's defaults assumed")
         return DocsifyConfig(lang=parsed.lang, math=math, notes=tuple(notes))
+    import json  # noqa: PLC0415 - only zero-config sites start node
+    import subprocess  # noqa: PLC0415
+
     payload = json.dumps({"scripts": scripts, "timeout": int(timeout * 1000)})
     try:
         done = subprocess.run(
@@ -238,6 +240,8 @@ def _read_regular(path: Path) -> str:
 
 def _sandbox_flags(node: str) -> list[str]:
     """Node's permission model: the process may read the config script and nothing else."""
+    import subprocess  # noqa: PLC0415
+
     try:
         version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=5)
         major = int(version.stdout.strip().lstrip("v").split(".")[0])

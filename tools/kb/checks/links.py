@@ -219,22 +219,23 @@ def _check_image(
 
 
 def _suggest_file(site: Site, missing: str, *, pages: bool = True) -> str:
-    """A file of the same name elsewhere (the link counted from the wrong folder), else the
-    closest name in the folder it looked in."""
-    name = posixpath.basename(missing)
-    same = site.once("files-by-name", lambda: _by_name(site)).get(name, [])
-    if len(same) == 1:
-        where = same[0]
-        rules = site.settings.docsify
-        if rules is not None and not rules.relative_path and missing.endswith(".md"):
-            return f"did you mean '{where}'? (relativePath is off: links start at the site's root)"
-        return f"did you mean '{where}'?"
+    """The closest name in the folder the link looked in; else a file of the same name in
+    another folder (the link counted from the wrong folder)."""
     near = site.folder_files(posixpath.dirname(missing))
     if pages:
         near = [f for f in near if not posixpath.basename(f).startswith("_")]
     else:
         near = [f for f in near if not f.endswith(".md")]
-    return did_you_mean(missing, near)
+    close = did_you_mean(missing, near)
+    if close:
+        return close
+    same = site.once("files-by-name", lambda: _by_name(site)).get(posixpath.basename(missing))
+    if not same or len(same) != 1:
+        return ""
+    docsify = site.settings.docsify
+    if docsify is not None and not docsify.relative_path and missing.endswith(".md"):
+        return f"did you mean '{same[0]}'? (relativePath is off: links start at the site's root)"
+    return f"did you mean '{same[0]}'?"
 
 
 def _by_name(site: Site) -> dict[str, list[str]]:
