@@ -604,6 +604,69 @@
     });
   }
 
+  // Accessibility fixes to docsify's own markup (checked by axe-core in the browser tests).
+  function kbA11y(hook) {
+    hook.mounted(function () {
+      // docsify nests a focusable role="button" <div> inside the <button> that takes the
+      // clicks: one control is left, the real button, with the div's name and state (docsify
+      // keeps aria-expanded and aria-label current on whatever has aria-controls).
+      var button = document.querySelector('button.sidebar-toggle');
+      var inner = button && button.querySelector('.sidebar-toggle-button');
+      if (button && inner) {
+        button.removeAttribute('tabindex');
+        ['aria-label', 'aria-controls', 'aria-expanded'].forEach(function (name) {
+          if (inner.hasAttribute(name)) {
+            button.setAttribute(name, inner.getAttribute(name));
+          }
+          inner.removeAttribute(name);
+        });
+        button.setAttribute('aria-keyshortcuts', '\\');
+        ['role', 'tabindex', 'aria-keyshortcuts'].forEach(function (name) {
+          inner.removeAttribute(name);
+        });
+      }
+    });
+    // A formula wider than the page scrolls sideways, and keyboard users must be able to
+    // scroll it too: such a formula is made focusable while (and only while) it overflows.
+    // Formulas are typeset after the page renders and the width changes with the window,
+    // so this runs again a little later and on resize.
+    function markScrollable() {
+      var wide = document.querySelectorAll(
+        '.markdown-section docsify-latex, .markdown-section table'
+      );
+      wide.forEach(function (box) {
+        var overflows = box.scrollWidth > box.clientWidth + 1;
+        var marked = box.hasAttribute('data-kb-scroll');
+        var math = box.tagName.toLowerCase() === 'docsify-latex';
+        // A table keeps its own role and name; a formula becomes a named group.
+        var added = math ? ['tabindex', 'role', 'aria-label'] : ['tabindex'];
+        if (overflows && !marked && !box.hasAttribute('tabindex')) {
+          box.setAttribute('data-kb-scroll', '');
+          box.setAttribute('tabindex', '0');
+          if (math) {
+            box.setAttribute('role', 'group');
+            box.setAttribute('aria-label', '公式（可横向滚动）');
+          }
+        } else if (!overflows && marked) {
+          box.removeAttribute('data-kb-scroll');
+          added.forEach(function (name) {
+            box.removeAttribute(name);
+          });
+        }
+      });
+    }
+    var resizing = 0;
+    window.addEventListener('resize', function () {
+      window.clearTimeout(resizing);
+      resizing = window.setTimeout(markScrollable, 150);
+    });
+    hook.doneEach(function () {
+      markScrollable();
+      window.requestAnimationFrame(markScrollable);
+      window.setTimeout(markScrollable, 300);
+    });
+  }
+
   function kbRendered(hook, vm) {
     hook.doneEach(function () {
       if (window.performance && performance.mark && !performance.getEntriesByName('kb-first-content').length) {
@@ -620,6 +683,7 @@
     kbZoom,
     kbPagination,
     kbLiveReload,
+    kbA11y,
     kbRendered
   ]);
   window.$docsify = config;

@@ -736,11 +736,15 @@
     input.placeholder = '搜索';
     input.setAttribute('aria-label', '搜索本站');
     input.autocomplete = 'off';
+    input.setAttribute('aria-controls', 'kb-search-results');
     var facets = el('div', 'kb-search-facets');
     var status = el('p', 'kb-search-status');
     status.setAttribute('aria-live', 'polite');
     var list = el('ol', 'kb-search-results');
-    list.setAttribute('role', 'listbox');
+    list.id = 'kb-search-results';
+    // A plain list of links (Tab reaches each one); the arrow keys in the box are a shortcut
+    // that marks a row aria-current and Enter opens it.
+    list.setAttribute('aria-label', '搜索结果');
     box.appendChild(input);
     box.appendChild(facets);
     box.appendChild(status);
@@ -781,7 +785,11 @@
       }
       selected = (position + items.length) % items.length;
       items.forEach(function (item, i) {
-        item.setAttribute('aria-selected', i === selected ? 'true' : 'false');
+        if (i === selected) {
+          item.setAttribute('aria-current', 'true');
+        } else {
+          item.removeAttribute('aria-current');
+        }
       });
       items[selected].scrollIntoView({ block: 'nearest' });
     }
@@ -789,7 +797,6 @@
     function addRows(results, records, query) {
       results.forEach(function (result, i) {
         var item = el('li', 'kb-search-result');
-        item.setAttribute('role', 'option');
         fillRow(item, records[i], result, query, true);
         list.appendChild(item);
       });
@@ -805,13 +812,13 @@
         if (current !== generation) {
           return;
         }
-        var more = list.querySelector('.kb-search-more');
+        var more = box.querySelector('.kb-search-more');
         if (more) {
           more.remove();
         }
         addRows(rows, records, query);
         if (from + PAGE_ROWS < all.length) {
-          var item = el('li', 'kb-search-more');
+          var item = el('div', 'kb-search-more');
           var button = el('button', '', '显示更多（还有 ' + (all.length - from - PAGE_ROWS) + ' 条）');
           button.type = 'button';
           button.addEventListener('click', function (event) {
@@ -825,9 +832,18 @@
             });
           });
           item.appendChild(button);
-          list.appendChild(item);
+          list.after(item);
         }
       });
+    }
+
+    function clearList() {
+      list.textContent = '';
+      selected = -1;
+      var more = box.querySelector('.kb-search-more');
+      if (more) {
+        more.remove();
+      }
     }
 
     function render() {
@@ -837,8 +853,7 @@
       var current = ++generation;
       box.classList.toggle('kb-search-active', Boolean(query || filtering));
       if (!query && !filtering) {
-        list.textContent = '';
-        selected = -1;
+        clearList();
         status.textContent = '';
         return Promise.resolve();
       }
@@ -849,8 +864,7 @@
           if (current !== generation) {
             return;
           }
-          list.textContent = '';
-          selected = -1;
+          clearList();
           status.textContent = all.length ? '找到 ' + all.length + ' 条结果' : '没有找到结果';
           return showRows(all, 0, query, current).then(function () {
             if (window.performance && performance.mark) {

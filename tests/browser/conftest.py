@@ -263,10 +263,19 @@ def _new_site(context: BrowserContext, base_url: str) -> Site:
 
 
 def _site_fixture(
-    request: pytest.FixtureRequest, browser: Browser, base_url: str, viewport: dict[str, int]
+    request: pytest.FixtureRequest,
+    browser: Browser,
+    base_url: str,
+    viewport: dict[str, int],
+    *,
+    bypass_csp: bool = False,
 ) -> Iterator[Site]:
     context = browser.new_context(
-        viewport=viewport, locale="zh-CN", service_workers="block", device_scale_factor=1
+        viewport=viewport,
+        locale="zh-CN",
+        service_workers="block",
+        device_scale_factor=1,
+        bypass_csp=bypass_csp,
     )
     context.set_default_timeout(TIMEOUT_MS)
     try:
@@ -292,6 +301,23 @@ def repo_site(
 ) -> Iterator[Site]:
     """A desktop-sized tab on the repository's own site."""
     yield from _site_fixture(request, browser, repo_site_url, DESKTOP)
+
+
+@pytest.fixture
+def audit_site(
+    request: pytest.FixtureRequest, browser: Browser, repo_site_url: str
+) -> Iterator[Site]:
+    """A desktop tab on the repository's own site where a test may inject a checker (axe-core):
+    the page's CSP and Trusted Types would refuse it, so they are bypassed in this tab only."""
+    yield from _site_fixture(request, browser, repo_site_url, DESKTOP, bypass_csp=True)
+
+
+@pytest.fixture
+def audit_mobile_site(
+    request: pytest.FixtureRequest, browser: Browser, repo_site_url: str
+) -> Iterator[Site]:
+    """As `audit_site`, phone-sized (375x740)."""
+    yield from _site_fixture(request, browser, repo_site_url, MOBILE, bypass_csp=True)
 
 
 @pytest.fixture

@@ -133,11 +133,11 @@ def test_keyboard_navigation(site: Site) -> None:
     expect(page.locator(".kb-search-result").first).to_be_visible()
     rows = page.locator(".kb-search-result")
     page.keyboard.press("ArrowUp")  # from the box: the last row
-    expect(rows.last).to_have_attribute("aria-selected", "true")
-    expect(page.locator('.kb-search-result[aria-selected="true"]')).to_have_count(1)
+    expect(rows.last).to_have_attribute("aria-current", "true")
+    expect(page.locator('.kb-search-result[aria-current="true"]')).to_have_count(1)
     page.keyboard.press("ArrowDown")  # past the last result, back to the first
-    expect(rows.first).to_have_attribute("aria-selected", "true")
-    selected = page.locator('.kb-search-result[aria-selected="true"] a').first
+    expect(rows.first).to_have_attribute("aria-current", "true")
+    selected = page.locator('.kb-search-result[aria-current="true"] a').first
     expect(selected).to_have_count(1)
     target = unquote(selected.get_attribute("href") or "")
     page.keyboard.press("Enter")

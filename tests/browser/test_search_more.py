@@ -124,11 +124,11 @@ def test_arrow_keys_reach_the_appended_rows(site: Site) -> None:
     page = site.page
     box = page.locator(".sidebar input[type=search]")
     rows = page.locator(".kb-search-result")
-    selected = page.locator('.kb-search-result[aria-selected="true"]')
+    selected = page.locator('.kb-search-result[aria-current="true"]')
     box.fill(QUERY)
     expect(rows).to_have_count(PAGE_ROWS)
     page.keyboard.press("ArrowDown")
-    expect(rows.first).to_have_attribute("aria-selected", "true")
+    expect(rows.first).to_have_attribute("aria-current", "true")
     # Pressed from the keyboard, the button gives the focus back to the box, not to <body>.
     page.locator(".kb-search-more button").press("Enter")
     expect(rows).to_have_count(2 * PAGE_ROWS)
@@ -136,11 +136,11 @@ def test_arrow_keys_reach_the_appended_rows(site: Site) -> None:
     for _ in range(PAGE_ROWS):
         page.keyboard.press("ArrowDown")
     expect(selected).to_have_count(1)
-    expect(rows.nth(PAGE_ROWS)).to_have_attribute("aria-selected", "true")
+    expect(rows.nth(PAGE_ROWS)).to_have_attribute("aria-current", "true")
     expect(selected).to_be_in_viewport()
     page.keyboard.press("ArrowUp")
     page.keyboard.press("ArrowUp")
-    expect(rows.nth(PAGE_ROWS - 2)).to_have_attribute("aria-selected", "true")
+    expect(rows.nth(PAGE_ROWS - 2)).to_have_attribute("aria-current", "true")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
