@@ -260,10 +260,17 @@
       });
     });
     // Enough of the query must match: all of a one- or two-token query, else 60 % of it
-    // (卷积网络 → 卷积 + 网络 of its three bigrams finds 卷积神经网络).
+    // (卷积网络 → 卷积 + 网络 of its three bigrams finds 卷积神经网络). When no page has
+    // that much, pages with part of it are shown, ranked by how much they hold: a question
+    // typed as a reader asks it (怎么添加一篇论文) never ends in an empty list while some of
+    // its words are on the site.
     var need = count <= 2 ? count : Math.ceil(count * 0.6);
+    var keys = Object.keys(pages);
+    if (!keys.some(function (key) { return pages[key].hits >= need; })) {
+      need = 1;
+    }
     var results = [];
-    Object.keys(pages).forEach(function (key) {
+    keys.forEach(function (key) {
       var page = pages[key];
       if (page.hits < need) {
         return;
@@ -300,9 +307,27 @@
   // them out, and so do the snippets.
   var REGION = /^<!--\s*kb:table\b[^\n]*?-->[ \t]*$[\s\S]*?^<!--\s*\/kb:table\s*-->[ \t]*$/gm;
 
-  // Readable text of markdown: markup, tags and link targets removed.
+  // A formula as snippet text: a symbol with a font or accent (\\mathbf{x}, \\hat{S}) and
+  // sub- or superscripts (p_{i,c}) read as plain letters; anything else (fractions, sums,
+  // relations) is left out as "…" rather than shown as LaTeX.
+  var MATH_FONT = /\\(?:mathbf|mathrm|mathit|mathcal|mathbb|boldsymbol|bm|hat|bar|tilde|vec|text|operatorname)\s*\{([^{}]*)\}/g;
+
+  function mathText(tex) {
+    var text = String(tex).replace(MATH_FONT, '$1');
+    if (/\\[a-zA-Z]/.test(text)) {
+      return '…';
+    }
+    text = text.replace(/[{}]/g, '').replace(/\s+/g, ' ').trim();
+    return text || '…';
+  }
+
+  // Readable text of markdown: markup, tags, link targets and LaTeX removed.
   function plain(markdown) {
     return String(markdown)
+      .replace(/\$\$[\s\S]*?\$\$/g, ' ')
+      .replace(/\$([^$\n]+?)\$/g, function (_, tex) {
+        return mathText(tex);
+      })
       .replace(/^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$/gm, ' ')
       .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
       .replace(/<[^>]*>/g, ' ')
@@ -370,6 +395,7 @@
   }
 
   var pure = {
+    plain: plain,
     tokenize: tokenize,
     fold: fold,
     foldWithMap: foldWithMap,

@@ -17,6 +17,8 @@ loopback web of 20 hosts, swept over timeout, slots per host and what a server d
 client hangs up (bench/links_bench.py).
 `search` and `search-quality`: bench/search_bench.py, bench/search_quality.py; `search-scale`:
 kb's sharded index against Pagefind at 1,000 / 5,000 pages (bench/search_scale.py).
+`search-eval`: the site's real search on 43 queries written as readers ask them: hit@1, hit@10,
+MRR (bench/search_eval.py).
 `docsify-sites SITE…`: zero-config `kb check` on real docsify sites, what it finds and how fast
 (bench/docsify_sites.py; the sites are fetched, never committed, so it is not part of `all`).
 See bench/README.md for what is measured and how to read it.
@@ -36,7 +38,7 @@ import report
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = "1000,5000,10000"
 DEFAULT_SEED = 20261122
-OTHERS = ("broken-links", "links", "search", "search-quality", "search-scale")
+OTHERS = ("broken-links", "links", "search", "search-quality", "search-eval", "search-scale")
 """Benchmarks with their own modules and options; `all` runs `build` and then these."""
 
 
@@ -177,6 +179,10 @@ def run_other(name: str, argv: list[str]) -> int:
         import docsify_sites
 
         return docsify_sites.main(argv)
+    if name == "search-eval":
+        import search_eval
+
+        return search_eval.main(argv)
     if name == "search-quality":
         import search_quality
 

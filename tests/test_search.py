@@ -29,6 +29,7 @@ from kb.searchtext import (
     count_tokens,
     distinct_tokens,
     facet_token,
+    joined_tokens,
     page_part,
     plain_text,
     split_sections,
@@ -364,3 +365,12 @@ def test_the_stored_inert_ranges_are_the_computed_ones() -> None:
     # Python 3.11 has Unicode 14.0.0, for which the ranges are stored; others compute them.
     assert unicodedata.unidata_version == "14.0.0"
     assert searchtext._INERT_UNICODE_14 == searchtext._inert_ranges()
+
+
+def test_hyphenated_latin_terms_are_also_indexed_as_one_word() -> None:
+    text = "U-Net 与 Kaplan–Meier 曲线、ResNet-50，以及 well known 的 t-SNE"
+    assert joined_tokens(text) == ["unet", "kaplanmeier", "resnet50", "tsne"]
+    assert joined_tokens("没有连字符的 unet") == []
+    part = page_part("docs/notes/a.md", {"title": "分割"}, "# 分割\n\nU-Net 的跳跃连接。\n", 1, {})
+    postings = part[POSTINGS].decode() if isinstance(part[POSTINGS], bytes) else str(part[POSTINGS])
+    assert "unet" in postings  # a query of `unet` reaches the page

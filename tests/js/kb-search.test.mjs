@@ -88,8 +88,12 @@ test('ranking: the whole query in a heading first, enough of the query required'
     ]
   );
   assert.equal(results[0].title, false);
-  // Two-token queries need both tokens.
-  assert.deepEqual(kb.rank([[{ page: 0, head: null }], []], 10), []);
+  // Two-token queries need both tokens while some page has both...
+  const both = kb.rank([[{ page: 0, head: null }, { page: 1, head: null }], [{ page: 1, head: null }]], 10);
+  assert.deepEqual(both.map((r) => r.page), [1]);
+  // ...and when none has, the pages with part of the query are shown rather than nothing.
+  assert.deepEqual(kb.rank([[{ page: 0, head: null }], []], 10).map((r) => r.page), [0]);
+  assert.deepEqual(kb.rank([[], []], 10), []);
 });
 
 test('page sections follow the headings the index lists', () => {
@@ -137,4 +141,12 @@ test('pageSections leaves generated tables out, as the index does', () => {
   ].join('\n');
   const sections = kb.pageSections(markdown);
   assert.deepEqual(sections, [{ heading: '', text: '按类别列出全部论文。' }]);
+});
+
+test('snippets show formulas as plain letters, or leave them out, never as LaTeX', () => {
+  const text = kb.plain(
+    '设 $\\mathbf{x}$ 与 $p_{i,c}$，而 $\\frac{a}{b}$ 和\n$$\n\\sum_i x_i\n$$\n使 $\\hat{S}(t) \\le 0.5$ 的最小 $t$',
+  );
+  assert.equal(text, '设 x 与 p_i,c，而 … 和\n \n使 … 的最小 t');
+  assert.doesNotMatch(text, /\\[a-z]+|\$/);
 });

@@ -181,6 +181,19 @@ def count_tokens(text: str) -> Counter[str]:
     return counts
 
 
+_JOINED = re.compile(r"(?<![a-z0-9])[a-z0-9]+(?:[-\u2010-\u2015][a-z0-9]+){1,2}(?![a-z0-9])")
+_DASHES = re.compile(r"[-\u2010-\u2015]")
+
+
+def joined_tokens(text: str) -> list[str]:
+    """Latin terms written with hyphens or dashes, also as one word: `U-Net` → `unet`,
+    `Kaplan–Meier` → `kaplanmeier`, `ResNet-50` → `resnet50`. Only the index holds them: a
+    query of `unet` finds `U-Net`, and `u net` or `U-Net` find it by its parts."""
+    if not _DASHES.search(text):
+        return []
+    return [_DASHES.sub("", m) for m in _JOINED.findall(fold(text))]
+
+
 def _fold_match(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFKC", match.group())
 
@@ -297,9 +310,12 @@ def page_part(
     described = meta_text(meta, vocabulary.get("tasks", {}), vocabulary.get("modalities", {}))
     head: dict[str, list[int]] = {}
     for number, text in enumerate([f"{title} {meta.get('title', '')}", *(h for _, h in sections)]):
-        for token in distinct_tokens(text):
-            head.setdefault(token, []).append(number)
-    body_tokens = count_tokens(f"{prose(body)} {described}")
+        for token in [*distinct_tokens(text), *joined_tokens(text)]:
+            if number not in head.setdefault(token, []):
+                head[token].append(number)
+    page_text = f"{prose(body)} {described}"
+    body_tokens = count_tokens(page_text)
+    body_tokens.update(joined_tokens(page_text))
     if kind == "paper":
         body_tokens.update(_facets(year, tasks, modalities))
     return (
