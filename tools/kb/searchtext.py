@@ -191,7 +191,9 @@ def joined_tokens(text: str) -> list[str]:
     query of `unet` finds `U-Net`, and `u net` or `U-Net` find it by its parts."""
     if not _DASHES.search(text):
         return []
-    return [_DASHES.sub("", m) for m in _JOINED.findall(fold(text))]
+    # ASCII letters and digits only (a full-width term stays split): no NFKC pass over the
+    # whole page for this.
+    return [_DASHES.sub("", m) for m in _JOINED.findall(text.lower())]
 
 
 def _fold_match(match: re.Match[str]) -> str:
