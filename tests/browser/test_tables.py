@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+
 from conftest import ARTIFACTS
 
 if TYPE_CHECKING:
