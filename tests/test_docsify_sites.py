@@ -239,3 +239,45 @@ def test_zero_config_caches_live_outside_the_site(tmp_path: Path) -> None:
     cache_home = tmp_path / "user-cache"
     for path in (settings.path(settings.cache_dir), settings.path(settings.links.cache_file)):
         assert path.is_relative_to(cache_home) and not path.is_relative_to(site)
+
+
+def test_serve_on_a_plain_site_writes_nothing_and_keeps_its_page_policy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """`kb serve` on a docsify site kb found with no settings: the site is checked and served
+    as it is (its index.html may load docsify from a CDN, so kb's CSP is not put on it)."""
+    import http.client
+    import threading
+
+    from kb.config import plain_settings
+    from kb.serve import make_server, rebuild
+
+    site = _copy("plain", tmp_path)
+    before = sorted(p.relative_to(site) for p in site.rglob("*"))
+    settings = plain_settings(site)
+    rebuild(settings)
+    assert "13 error(s)" in capsys.readouterr().err
+    assert sorted(p.relative_to(site) for p in site.rglob("*")) == before  # no vendor/
+    server = make_server(settings, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=5)
+        connection.request("GET", "/")
+        response = connection.getresponse()
+        assert response.status == 200 and b"window.$docsify" in response.read()
+        assert response.getheader("Content-Security-Policy") == "frame-ancestors 'none'"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_sibling_link_with_relative_path_off_is_told_where_it_lands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    site = _copy("plain", tmp_path)
+    _, report = _check(site, monkeypatch, capsys)
+    hints = {(d["file"], d["line"]): d["hint"] for d in report["diagnostics"]}
+    assert hints[("zh/README.md", 5)] == (
+        "did you mean 'zh/page.md'? (relativePath is off: links start at the site's root)"
+    )
+    assert hints[("_sidebar.md", 3)] == "did you mean 'guide.md'?"

@@ -68,7 +68,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             self.send_error(404, "Not part of the site")
             return None
         is_page = local == root or local == root / "index.html"
-        self._csp = f"{self.site_csp}; frame-ancestors 'none'" if is_page else SANDBOX_CSP
+        if is_page:
+            self._csp = "; ".join(p for p in (self.site_csp, "frame-ancestors 'none'") if p)
+        else:
+            self._csp = SANDBOX_CSP
         return super().send_head()
 
     def _send_build(self) -> io.BytesIO:
@@ -92,12 +95,19 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def serve(settings: Settings, *, host: str | None, port: int | None, watch: bool) -> int:
-    _vendor_live(settings, rebuild(settings), watch)
-    handler = type("Handler", (SiteHandler,), {"site_csp": render_csp(settings.iframe_hosts)})
-    handler = partial(handler, directory=str(settings.root))
-    bind = (host or settings.serve_host, settings.serve_port if port is None else port)
-    server = http.server.ThreadingHTTPServer(bind, handler)
-    address = f"http://{bind[0]}:{server.server_address[1]}/"
+    """Serve the site. A site without kb's content model is served as it is: kb writes
+    nothing into it (no vendor/), and re-checks it on change without live reload."""
+    if settings.content_model:
+        _vendor_live(settings, rebuild(settings), watch)
+    else:
+        rebuild(settings)
+        if watch:
+            print(
+                "kb: this site does not load kb's live reload: reload the page after a change",
+                file=sys.stderr,
+            )
+    server = make_server(settings, host, port)
+    address = f"http://{server.server_address[0]}:{server.server_address[1]}/"
     print(f"kb: serving {address} (Ctrl+C to stop)", file=sys.stderr, flush=True)
     if watch:
         threading.Thread(target=_watch, args=(settings,), daemon=True).start()
@@ -110,13 +120,26 @@ def serve(settings: Settings, *, host: str | None, port: int | None, watch: bool
     return 0
 
 
+def make_server(
+    settings: Settings, host: str | None = None, port: int | None = None
+) -> http.server.ThreadingHTTPServer:
+    """The preview server for the site. Its page gets kb's CSP only when kb's content model
+    (and kb's front end) is in use: another docsify site's index.html may load docsify from
+    a CDN, which that CSP would refuse."""
+    site_csp = render_csp(settings.iframe_hosts) if settings.content_model else ""
+    handler = type("Handler", (SiteHandler,), {"site_csp": site_csp})
+    bind = (host or settings.serve_host, settings.serve_port if port is None else port)
+    return http.server.ThreadingHTTPServer(bind, partial(handler, directory=str(settings.root)))
+
+
 def rebuild(settings: Settings) -> str:
     """Regenerate, re-index and check the site, reporting only findings; returns the new
     build hash."""
     result = build(settings, Mode.BUILD)
     for file in result.written:
         print(escape_line(f"kb: wrote {file}"), file=sys.stderr)
-    print(result.index, file=sys.stderr)
+    if result.index:
+        print(result.index, file=sys.stderr)
     sys.stderr.write(format_text([d for d in result.diagnostics if d.severity >= Severity.WARNING]))
     sys.stderr.flush()
     return result.site.build_hash()
@@ -152,7 +175,10 @@ def _watch(settings: Settings, interval: float = 0.5) -> None:
             continue
         print("kb: change detected, rebuilding", file=sys.stderr, flush=True)
         try:
-            _vendor_live(settings, rebuild(settings), True)
+            if settings.content_model:
+                _vendor_live(settings, rebuild(settings), True)
+            else:
+                rebuild(settings)
         except Exception as exc:  # noqa: BLE001 - keep serving; the next change retries
             print(escape_line(f"kb: rebuild failed: {exc}"), file=sys.stderr, flush=True)
         before = _snapshot(settings)

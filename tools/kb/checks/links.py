@@ -220,21 +220,22 @@ def _check_image(
 
 def _suggest_file(site: Site, missing: str, *, pages: bool = True) -> str:
     """The closest name in the folder the link looked in; else a file of the same name in
-    another folder (the link counted from the wrong folder)."""
+    another folder (the link counted from the wrong folder). On a docsify site with
+    relativePath off, a page of the same name elsewhere comes first: links there start at
+    the site's root, and a sibling link (`page.md` beside the page) is the usual slip."""
+    same = site.once("files-by-name", lambda: _by_name(site)).get(posixpath.basename(missing))
+    docsify = site.settings.docsify
+    rooted = docsify is not None and not docsify.relative_path and missing.endswith(".md")
+    if rooted and same and len(same) == 1:
+        return f"did you mean '{same[0]}'? (relativePath is off: links start at the site's root)"
     near = site.folder_files(posixpath.dirname(missing))
     if pages:
         near = [f for f in near if not posixpath.basename(f).startswith("_")]
     else:
         near = [f for f in near if not f.endswith(".md")]
     close = did_you_mean(missing, near)
-    if close:
+    if close or not same or len(same) != 1:
         return close
-    same = site.once("files-by-name", lambda: _by_name(site)).get(posixpath.basename(missing))
-    if not same or len(same) != 1:
-        return ""
-    docsify = site.settings.docsify
-    if docsify is not None and not docsify.relative_path and missing.endswith(".md"):
-        return f"did you mean '{same[0]}'? (relativePath is off: links start at the site's root)"
     return f"did you mean '{same[0]}'?"
 
 
