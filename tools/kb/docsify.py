@@ -19,11 +19,11 @@ import re
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from kb.config import INDEX_FILE
 from kb.routes import DocsifyRules, alias_pattern
 
-INDEX_FILE = "index.html"
 CONFIG_SCRIPT = Path(__file__).parent / "node" / "config.mjs"
 SCRIPT_LIMIT = 1024 * 1024
 """Bytes of one local script file kb hands to the config reader."""
@@ -111,14 +111,33 @@ class DocsifyConfig:
         return lines
 
 
-class _Index(HTMLParser):
-    """The scripts of index.html in order: ('inline', code) or ('src', url); and <html lang>."""
+class IndexScript(NamedTuple):
+    """One <script> of index.html: `src` for a script file, else its inline `code`."""
 
-    def __init__(self) -> None:
+    src: str
+    code: str
+    type: str
+    """The type attribute, lowercased ('' when absent)."""
+    wall: bool
+    """Marked `data-kb-wall`: part of kb's browser wall, not of the page's runtime."""
+
+    @property
+    def runs(self) -> bool:
+        """A browser runs it as JavaScript (no type, or a JavaScript one)."""
+        return self.type in ("", "text/javascript", "application/javascript", "module")
+
+
+class IndexPage(HTMLParser):
+    """The scripts of index.html in page order, and its `<html lang>`."""
+
+    def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
-        self.scripts: list[tuple[str, str]] = []
+        self.scripts: list[IndexScript] = []
         self.lang = ""
-        self._inline: list[str] | None = None
+        self._open: tuple[str, bool] | None = None
+        self._inline: list[str] = []
+        self.feed(html)
+        self.close()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         names = {key: value or "" for key, value in attrs}
@@ -126,21 +145,21 @@ class _Index(HTMLParser):
             self.lang = names.get("lang", "").strip()
         elif tag == "script":
             kind = names.get("type", "").strip().lower()
-            if kind and kind not in ("text/javascript", "application/javascript", "module"):
-                return
+            wall = "data-kb-wall" in names
             if names.get("src"):
-                self.scripts.append(("src", names["src"].strip()))
+                self.scripts.append(IndexScript(names["src"], "", kind, wall))
             else:
-                self._inline = []
+                self._open, self._inline = (kind, wall), []
 
     def handle_data(self, data: str) -> None:
-        if self._inline is not None:
+        if self._open is not None:
             self._inline.append(data)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "script" and self._inline is not None:
-            self.scripts.append(("inline", "".join(self._inline)))
-            self._inline = None
+        if tag == "script" and self._open is not None:
+            kind, wall = self._open
+            self.scripts.append(IndexScript("", "".join(self._inline), kind, wall))
+            self._open = None
 
 
 def is_docsify_index(path: Path) -> bool:
@@ -162,11 +181,10 @@ def read_config(site: Path, *, node: str | None = None, timeout: float = 1.0) ->
         html = _read_regular(site / INDEX_FILE)
     except OSError as exc:
         return DocsifyConfig(notes=(f"{INDEX_FILE}: cannot read ({exc.strerror or exc})",))
-    parsed = _Index()
-    parsed.feed(html)
-    parsed.close()
-    scripts, sources, notes = _config_scripts(site, parsed.scripts)
-    math = any(kind == "src" and _MATH.search(value) for kind, value in parsed.scripts)
+    parsed = IndexPage(html)
+    running = [script for script in parsed.scripts if script.runs]
+    scripts, sources, notes = _config_scripts(site, running)
+    math = any(script.src and _MATH.search(script.src.strip()) for script in running)
     if not scripts:
         return DocsifyConfig(lang=parsed.lang, math=math, notes=tuple(notes))
     import shutil  # noqa: PLC0415
@@ -200,20 +218,21 @@ def read_config(site: Path, *, node: str | None = None, timeout: float = 1.0) ->
 
 
 def _config_scripts(
-    site: Path, scripts: list[tuple[str, str]]
+    site: Path, scripts: list[IndexScript]
 ) -> tuple[list[dict[str, str]], tuple[str, ...], list[str]]:
     """The scripts that may set `window.$docsify`, in page order, with where they are from."""
     chosen: list[dict[str, str]] = []
     sources: list[str] = []
     notes: list[str] = []
     inline = 0
-    for kind, value in scripts:
-        if kind == "inline":
+    for script in scripts:
+        if not script.src:
             inline += 1
-            if "$docsify" in value:
-                chosen.append({"name": f"{INDEX_FILE} <script> #{inline}", "code": value})
+            if "$docsify" in script.code:
+                chosen.append({"name": f"{INDEX_FILE} <script> #{inline}", "code": script.code})
                 sources.append(f"{INDEX_FILE} (inline script #{inline})")
             continue
+        value = script.src.strip()
         src = value.split("?", 1)[0].split("#", 1)[0]
         if _REMOTE.match(src) or "docsify" in posixpath.basename(src).lower():
             continue  # docsify itself, plugins and CDN scripts set no config

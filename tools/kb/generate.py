@@ -7,13 +7,13 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+from kb.config import INDEX_FILE
 from kb.diagnostics import Diagnostic, make
 from kb.errors import UserError
 from kb.policy import find_csp, render_csp, with_csp
 from kb.render.regions import Region, find_regions
 from kb.render.sidebar import HEADER, render_sidebar
 from kb.render.tables import expected_regions
-from kb.runtime import INDEX_FILE
 from kb.site import Site
 from kb.writer import TextStyle, encode, read_text, write_if_changed
 

@@ -14,16 +14,15 @@ import json
 import os
 import stat
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from kb.assets import ASSETS, SITE_INFO_FILE
-from kb.config import Settings
+from kb.config import INDEX_FILE, Settings
+from kb.docsify import IndexPage
 from kb.errors import UserError
 from kb.policy import POLICY_SCRIPT
 
-INDEX_FILE = "index.html"
 _GENERATED = {SITE_INFO_FILE, POLICY_SCRIPT}
 """Vendor files kb writes for the site (not scripts from node_modules)."""
 
@@ -45,25 +44,13 @@ class Runtime:
     active content (any docsify site: its own styling and hotlinked images are its choice)."""
 
 
-class _Scripts(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[tuple[str, bool]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "script":
-            names = dict(attrs)
-            if names.get("src"):
-                self.found.append((str(names["src"]), "data-kb-wall" in names))
-
-
 def find_node_modules(settings: Settings) -> Path:
     """The site's node_modules; a site without a package.json of its own uses the one beside
     kb's source (a repository checkout), whose package.json pins the same packages."""
     own = settings.path(settings.node_modules)
     if own.is_dir():
         return own
-    checkout = Path(__file__).resolve().parents[2] / "node_modules"
+    checkout = _checkout_node_modules()
     if not settings.path("package.json").exists() and checkout.is_dir():
         return checkout
     raise GateError(
@@ -94,14 +81,12 @@ def find_runtime(settings: Settings) -> Runtime:
     if not settings.content_model:
         return _plain_runtime(settings)
     node_modules = find_node_modules(settings)
-    parser = _Scripts()
-    parser.feed(read_index(settings))
     vendored = {asset.dest: asset for asset in ASSETS if "*" not in asset.src}
     scripts: list[Path] = []
-    for src, wall in parser.found:
-        if wall:
+    for script in IndexPage(read_index(settings)).scripts:
+        if not script.src or script.wall:
             continue
-        path = _resolve(settings, node_modules, vendored, src)
+        path = _resolve(settings, node_modules, vendored, script.src)
         if path is not None:
             scripts.append(path)
     if not scripts:
@@ -109,8 +94,13 @@ def find_runtime(settings: Settings) -> Runtime:
     return Runtime(tuple(scripts), node_modules, _signature(scripts))
 
 
+def _checkout_node_modules() -> Path:
+    """node_modules of kb's own checkout (its package.json pins docsify and the plugins)."""
+    return Path(__file__).resolve().parents[2] / "node_modules"
+
+
 def _plain_runtime(settings: Settings) -> Runtime:
-    checkout = Path(__file__).resolve().parents[2] / "node_modules"
+    checkout = _checkout_node_modules()
     if not checkout.is_dir():
         raise GateError(
             "kb renders the pages of a docsify site with its own pinned docsify, found in "
