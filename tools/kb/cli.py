@@ -286,13 +286,16 @@ def explain(settings: Settings) -> list[str]:
     return lines
 
 
-def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
-    from kb.pipeline import Mode, build
-
+def _explain(settings: Settings, args: argparse.Namespace) -> None:
     if args.explain:
         for line in explain(settings):
             print(escape_line(f"kb: {line}"), file=sys.stderr)
 
+
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    from kb.pipeline import Mode, build
+
+    _explain(settings, args)
     result = build(settings, Mode.CHECK, use_cache=not args.no_cache)
     return _report(result.diagnostics, args)
 
@@ -329,10 +332,7 @@ def cmd_tables(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     from kb.pipeline import Mode, build
 
-    if args.explain:
-        for line in explain(settings):
-            print(escape_line(f"kb: {line}"), file=sys.stderr)
-
+    _explain(settings, args)
     result = build(settings, Mode.CHECK if args.check else Mode.BUILD, use_cache=not args.no_cache)
     for file in result.written:
         print(escape_line(f"kb: wrote {file}"), file=sys.stderr)
