@@ -22,12 +22,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from kb.config import INDEX_FILE
-from kb.routes import DocsifyRules, alias_pattern
+from kb.routes import DocsifyRules, alias_pattern, is_absolute_url
 
 CONFIG_SCRIPT = Path(__file__).parent / "node" / "config.mjs"
 SCRIPT_LIMIT = 1024 * 1024
 """Bytes of one local script file kb hands to the config reader."""
-_REMOTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 _MATH = re.compile(r"katex|mathjax|latex", re.I)
 """Script names of the math plugins docsify sites use."""
 
@@ -234,7 +233,7 @@ def _config_scripts(
             continue
         value = script.src.strip()
         src = value.split("?", 1)[0].split("#", 1)[0]
-        if _REMOTE.match(src) or "docsify" in posixpath.basename(src).lower():
+        if is_absolute_url(src) or "docsify" in posixpath.basename(src).lower():
             continue  # docsify itself, plugins and CDN scripts set no config
         rel = posixpath.normpath(src.lstrip("/"))
         if rel.startswith("../") or rel == "..":
@@ -297,7 +296,7 @@ def _from_json(
         return ""
 
     base = text("basePath").strip()
-    remote_base = base if _REMOTE.match(base) else ""
+    remote_base = base if is_absolute_url(base) else ""
     base_path = (
         "" if remote_base else posixpath.normpath(base.strip("/")) if base.strip("/") else ""
     )

@@ -60,6 +60,11 @@ def has_scheme(url: str) -> bool:
     return bool(_SCHEME.match(url))
 
 
+def is_absolute_url(url: str) -> bool:
+    """A URL with a scheme (`https:`, `mailto:`) or a protocol-relative one (`//host/…`)."""
+    return url.startswith("//") or bool(_SCHEME.match(url))
+
+
 def is_remote(url: str) -> bool:
     return url.lower().startswith(("http://", "https://", "//"))
 
@@ -124,7 +129,7 @@ def resolve_image(
 def resolve(page_file: str, raw_target: str) -> Target | None:
     """Where a link goes inside the repository; None for external or non-file URLs."""
     target = raw_target.strip()
-    if not target or target.startswith("//") or _SCHEME.match(target):
+    if not target or is_absolute_url(target):
         return None
     if target.startswith("#/"):
         return _resolve_route(target[1:])
@@ -284,9 +289,6 @@ def _resolve_path(path: str) -> str:
     return "/" + "/".join(resolved)
 
 
-_REMOTE_ROUTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
-
-
 @functools.lru_cache(maxsize=1024)
 def alias_pattern(key: str) -> re.Pattern[str] | None:
     """An `alias` key as docsify uses it (`new RegExp('^' + key + '$')`); None when Python
@@ -323,7 +325,7 @@ def route_file(route: str, rules: DocsifyRules) -> tuple[str, str]:
         path = f"{path}README{ext}" if path.endswith("/") else f"{path}{ext}"
     if path == f"/README{ext}" and rules.homepage:
         path = rules.homepage
-    if _REMOTE_ROUTE.match(path):
+    if is_absolute_url(path):
         return "", path
     if rules.remote_base:
         return "", rules.remote_base.rstrip("/") + "/" + path.lstrip("/")
