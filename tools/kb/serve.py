@@ -97,15 +97,12 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 def serve(settings: Settings, *, host: str | None, port: int | None, watch: bool) -> int:
     """Serve the site. A site without kb's content model is served as it is: kb writes
     nothing into it (no vendor/), and re-checks it on change without live reload."""
-    if settings.content_model:
-        _vendor_live(settings, rebuild(settings), watch)
-    else:
-        rebuild(settings)
-        if watch:
-            print(
-                "kb: this site does not load kb's live reload: reload the page after a change",
-                file=sys.stderr,
-            )
+    _refresh(settings, watch)
+    if watch and not settings.content_model:
+        print(
+            "kb: this site does not load kb's live reload: reload the page after a change",
+            file=sys.stderr,
+        )
     server = make_server(settings, host, port)
     address = f"http://{server.server_address[0]}:{server.server_address[1]}/"
     print(f"kb: serving {address} (Ctrl+C to stop)", file=sys.stderr, flush=True)
@@ -145,8 +142,12 @@ def rebuild(settings: Settings) -> str:
     return result.site.build_hash()
 
 
-def _vendor_live(settings: Settings, build_hash: str, live: bool) -> None:
-    """vendor/ for the preview; the build is announced only once kb-site.js carries it."""
+def _refresh(settings: Settings, live: bool) -> None:
+    """Rebuild; then, for kb's own front end, vendor/ for the preview (the build is announced
+    only once kb-site.js carries it). Another docsify site gets nothing written into it."""
+    build_hash = rebuild(settings)
+    if not settings.content_model:
+        return
     vendor(settings, build_hash, live=live)
     if live:
         _LIVE["build"] = build_hash
@@ -175,10 +176,7 @@ def _watch(settings: Settings, interval: float = 0.5) -> None:
             continue
         print("kb: change detected, rebuilding", file=sys.stderr, flush=True)
         try:
-            if settings.content_model:
-                _vendor_live(settings, rebuild(settings), True)
-            else:
-                rebuild(settings)
+            _refresh(settings, True)
         except Exception as exc:  # noqa: BLE001 - keep serving; the next change retries
             print(escape_line(f"kb: rebuild failed: {exc}"), file=sys.stderr, flush=True)
         before = _snapshot(settings)
