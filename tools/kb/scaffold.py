@@ -35,10 +35,13 @@ def new_paper(
     """Create `docs/papers/<slug>.md` (the slug derived from `record` when not given);
     raises ConfigError when a name, a vocabulary term or the paper itself is not new."""
     vocabulary = _vocabulary(settings)
-    for kind, values in (("categories", [category] if category else []), ("tasks", tasks)):
+    for kind, values in (
+        ("categories", [category] if category else []),
+        ("tasks", tasks),
+        ("modalities", modalities),
+        ("areas", areas),
+    ):
         _check_terms(vocabulary, kind, values)
-    _check_terms(vocabulary, "modalities", modalities)
-    _check_terms(vocabulary, "areas", areas)
     if record is not None:
         refuse_known(settings, record)
         slug = slug or derive_slug(record)
