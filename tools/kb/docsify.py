@@ -21,9 +21,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from kb.config import INDEX_FILE
 from kb.routes import DocsifyRules, alias_pattern, is_absolute_url
 
+INDEX_FILE = "index.html"
+"""Also `kb.config.INDEX_FILE`: kb.config imports this module lazily, so it cannot import
+kb.config back (tests/test_layers.py)."""
 CONFIG_SCRIPT = Path(__file__).parent / "node" / "config.mjs"
 SCRIPT_LIMIT = 1024 * 1024
 """Bytes of one local script file kb hands to the config reader."""
