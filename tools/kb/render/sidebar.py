@@ -16,27 +16,45 @@ _UNORDERED = 1_000_000
 
 
 @dataclass
-class _Node:
+class NavNode:
+    """One entry of the site's navigation: a page (`file`), a group, or both (a folder with
+    its README). The sidebar and the static mirror's `nav` are both written from it."""
+
     label: str
     order: int
-    link: str = ""
-    children: list[_Node] = field(default_factory=list)
+    file: str = ""
+    """The repo-relative page the entry opens; '' for a group without a page."""
+    children: list[NavNode] = field(default_factory=list)
+
+    @property
+    def link(self) -> str:
+        return route(self.file) if self.file else ""
 
     def sort_key(self) -> tuple[int, str, str]:
         return (self.order, self.label, self.link)
 
 
-def render_sidebar(site: Site) -> str:
-    """The whole sidebar file, byte-stable for the same site."""
+def nav_tree(site: Site) -> tuple[PageInfo | None, list[NavNode]]:
+    """(the home page, or None when it is missing or a draft; the entries below it)."""
     docs = site.settings.docs_dir
     root = _folder_node(site, docs, _pages_by_folder(site))
-    lines = [HEADER]
     home = site.infos.get(f"{docs}/README.md")
-    if home is not None and not home.is_draft:
-        lines.append(f"- [{md_text(home.title or '首页')}]({md_url(route(home.file))})")
-    for child in root.children:
+    return (home if home is not None and not home.is_draft else None), root.children
+
+
+def render_sidebar(site: Site) -> str:
+    """The whole sidebar file, byte-stable for the same site."""
+    home, entries = nav_tree(site)
+    lines = [HEADER]
+    if home is not None:
+        lines.append(f"- [{md_text(home_label(home))}]({md_url(route(home.file))})")
+    for child in entries:
         _emit(child, 0, lines)
     return "\n".join(lines) + "\n"
+
+
+def home_label(home: PageInfo) -> str:
+    return home.title or "首页"
 
 
 def page_label(page: PageInfo) -> str:
@@ -49,7 +67,7 @@ def label_of(file: str, meta: Mapping[str, Any]) -> str:
     return str(meta.get("title_zh") or meta.get("title") or posixpath.basename(file))
 
 
-def _emit(node: _Node, depth: int, lines: list[str]) -> None:
+def _emit(node: NavNode, depth: int, lines: list[str]) -> None:
     indent = "  " * depth
     label = md_text(node.label)
     lines.append(f"{indent}- [{label}]({md_url(node.link)})" if node.link else f"{indent}- {label}")
@@ -57,13 +75,13 @@ def _emit(node: _Node, depth: int, lines: list[str]) -> None:
         _emit(child, depth + 1, lines)
 
 
-def _folder_node(site: Site, folder: str, by_folder: dict[str, list[PageInfo]]) -> _Node:
+def _folder_node(site: Site, folder: str, by_folder: dict[str, list[PageInfo]]) -> NavNode:
     section = site.sections.get(folder)
-    node = _Node(section.title if section else "", section.order if section else 0)
+    node = NavNode(section.title if section else "", section.order if section else 0)
     pages = by_folder.get(folder, [])
     readme = f"{folder}/README.md"
     if folder != site.settings.docs_dir and any(p.file == readme for p in pages):
-        node.link = route(readme)
+        node.file = readme
     pages = [p for p in pages if posixpath.basename(p.file) != "README.md"]
     facts = site.facts()
     if section and section.group_by == "category":
@@ -76,7 +94,7 @@ def _folder_node(site: Site, folder: str, by_folder: dict[str, list[PageInfo]]) 
             if child.children or child.link:
                 node.children.append(child)
     if not (section and section.group_by == "category"):
-        node.children.sort(key=_Node.sort_key)
+        node.children.sort(key=NavNode.sort_key)
     return node
 
 
@@ -90,24 +108,24 @@ def _pages_by_folder(site: Site) -> dict[str, list[PageInfo]]:
     return groups
 
 
-def _page_node(file: str, facts: Mapping[str, Any]) -> _Node:
+def _page_node(file: str, facts: Mapping[str, Any]) -> NavNode:
     order = facts.get("order")
     order = order if isinstance(order, int) and not isinstance(order, bool) else _UNORDERED
-    return _Node(label_of(file, facts), order, route(file))
+    return NavNode(label_of(file, facts), order, file)
 
 
-def _category_groups(site: Site, pages: list[PageInfo]) -> list[_Node]:
+def _category_groups(site: Site, pages: list[PageInfo]) -> list[NavNode]:
     terms = site.vocabulary.get("categories", {})
-    groups: dict[str, _Node] = {}
+    groups: dict[str, NavNode] = {}
     facts = site.facts()
     for page in pages:
         category = str(facts[page.file].get("category", ""))
         term = terms.get(category)
         if term is None:
-            group = groups.setdefault("", _Node("其他", _UNORDERED + 1))
+            group = groups.setdefault("", NavNode("其他", _UNORDERED + 1))
         else:
-            group = groups.setdefault(category, _Node(term.title, term.order))
+            group = groups.setdefault(category, NavNode(term.title, term.order))
         group.children.append(_page_node(page.file, facts[page.file]))
     for group in groups.values():
-        group.children.sort(key=_Node.sort_key)
-    return sorted(groups.values(), key=_Node.sort_key)
+        group.children.sort(key=NavNode.sort_key)
+    return sorted(groups.values(), key=NavNode.sort_key)
