@@ -74,6 +74,16 @@ ASSETS: tuple[Asset, ...] = (
 """Everything index.html needs from node_modules, and nothing else."""
 
 
+MIRROR_ASSETS: tuple[Asset, ...] = (
+    Asset("katex", "dist/katex.min.js", "katex/katex.min.js"),
+    Asset("katex", "dist/katex.min.css", "katex/katex.min.css"),
+    Asset("katex", "dist/fonts/*.woff2", "katex/fonts/"),
+    Asset("katex", "dist/contrib/auto-render.min.js", "katex/contrib/auto-render.min.js"),
+    Asset("katex", "LICENSE", "licenses/katex.txt"),
+)
+"""What the static mirror (`kb export`) needs from node_modules: KaTeX typesets its math."""
+
+
 SEARCH_INDEX_DIR = "search"
 """The search index folder, written by `kb build` (kb.search), not copied from node_modules:
 never removed as stale here."""
@@ -133,9 +143,22 @@ def _read_pins(package_json: Path) -> dict[str, str]:
     return pins
 
 
-def _collect(node_modules: Path, pins: Mapping[str, str]) -> Iterator[tuple[str, bytes]]:
+def copy_assets(node_modules: Path, dest: Path, assets: Sequence[Asset]) -> list[str]:
+    """Copy `assets` (checked against the pins of package.json) into `dest`; returns the
+    dest-relative paths."""
+    pins = _read_pins(node_modules.parent / "package.json")
+    written = []
+    for rel, data in _collect(node_modules, pins, assets):
+        _write_if_changed(dest, rel, data)
+        written.append(rel)
+    return written
+
+
+def _collect(
+    node_modules: Path, pins: Mapping[str, str], assets: Sequence[Asset] = ASSETS
+) -> Iterator[tuple[str, bytes]]:
     checked: set[str] = set()
-    for asset in ASSETS:
+    for asset in assets:
         if asset.package not in checked:
             _check_installed(node_modules, asset.package, pins[asset.package])
             checked.add(asset.package)

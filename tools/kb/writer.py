@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from kb.errors import UserError
 
 
 @dataclass(frozen=True)
@@ -74,3 +77,30 @@ def read_regular(path: str, limit: int) -> bytes:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             return b""
         return handle.read(limit + 1)
+
+
+class OutputError(UserError):
+    """An output folder kb must not replace (a symlink, a folder kb did not write)."""
+
+
+def refuse_foreign(out: Path, marker: str, command: str) -> None:
+    """Stop unless `out` is absent or a real folder `command` wrote (it holds `marker`)."""
+    if out.is_symlink():
+        raise OutputError(f"{out} is a symlink; write into a real folder")
+    if out.exists() and not (out / marker).is_file():
+        raise OutputError(
+            f"{out} exists and was not written by `{command}`; choose a new folder "
+            "(kb never replaces a folder it did not write)"
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+
+def swap_in(staging: Path, out: Path) -> None:
+    """Replace `out` with `staging` (the old folder is moved aside first, then removed)."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+    os.replace(staging, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
