@@ -8,9 +8,9 @@ from kb.diagnostics import CODES, Diagnostic, Severity, make, with_severity
 
 
 def test_codes_are_stable_and_grouped_by_stage() -> None:
-    prefixes = {"FM1", "LNK2", "SB3", "TBL4", "MD5", "SEC6", "VER7"}
+    prefixes = {"FM1", "LNK2", "SB3", "TBL4", "MD5", "SEC6", "VER7", "EXP8"}
     for code, info in CODES.items():
-        assert re.fullmatch(r"(FM1|LNK2|SB3|TBL4|MD5|SEC6|VER7)\d\d", code), code
+        assert re.fullmatch(r"(FM1|LNK2|SB3|TBL4|MD5|SEC6|VER7|EXP8)\d\d", code), code
         assert re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", info.name), info.name
         assert info.summary
     assert {re.match(r"[A-Z]+\d", c).group() for c in CODES} == prefixes

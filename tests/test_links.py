@@ -53,10 +53,17 @@ def test_valid_links_have_no_findings(link_findings: Callable[[str], list[Findin
         "[t](target.md) [t](target) [t](./target.md#数据集-1)\n"
         "[t](target.md#%E6%95%B0%E6%8D%AE%E9%9B%86) [t](#/docs/notes/target?id=c-vs-java--python)\n"
         "[t](/docs/notes/target.md#C-VS-JAVA--PYTHON)\n"
-        "[self](#笔记) [self](?id=笔记) [root](../../README.md) [abs](/README.md)\n"
+        "[self](#笔记) [self](?id=笔记)\n"
         '![img](../_media/ok.png) <img src="/docs/_media/ok.png"> [ext](https://example.org/x.md)\n'
     )
     assert link_findings(body) == []
+
+
+def test_links_out_of_the_docs_folder_work_in_docsify_but_not_in_the_mirror(
+    link_findings: Callable[[str], list[Finding]],
+) -> None:
+    found = link_findings("[root](../../README.md) [abs](/README.md)\n")
+    assert [f[3] for f in found] == ["LNK219", "LNK219"]
 
 
 def test_anchor_case_is_folded_only_for_ascii_letters_as_docsify_does(

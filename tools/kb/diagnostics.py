@@ -342,6 +342,40 @@ CODES: dict[str, CodeInfo] = {
         "`:include` 指定的 `:fragment=` 在被嵌入的文件中没有标记，页面上什么也不会显示。",
         "在文件中用成对的 `### [名称]` 或 `/// [名称]` 行标出片段，或改正片段名。",
     ),
+    "LNK219": CodeInfo(
+        "link-outside-mirror",
+        "A page links to a file outside the docs folder: docsify serves it, but the static "
+        "mirror (`kb export`) holds only the docs folder, so the link breaks there.",
+        E,
+        "页面链接到 docs 目录之外的文件：docsify 能打开，"
+        "但静态镜像（`kb export`）只包含 docs 目录，链接在镜像中会失效。",
+        "改为链接 docs 目录中的页面（首页是 `docs/README.md`），或使用完整的 https 地址。",
+    ),
+    # The static mirror (kb export).
+    "EXP801": CodeInfo(
+        "mirror-build",
+        "MkDocs could not build a page of the static mirror as it is (a link it cannot "
+        "follow, a missing file).",
+        E,
+        "MkDocs 无法按原样构建静态镜像中的页面（链接无法解析、文件缺失等）。",
+        "按消息修改页面，使它在 docsify 和镜像中都能工作，然后重新运行 `kb export`。",
+    ),
+    "EXP802": CodeInfo(
+        "mirror-heading-id",
+        "A heading of the page has no element with its docsify id in the mirror, so links "
+        "to it work in docsify but not in the mirror.",
+        E,
+        "页面的某个标题在镜像中没有与 docsify 相同的 id，指向它的链接在镜像中会失效。",
+        "把标题写成普通的 `## 标题` 行（不要放在 HTML 块或列表中）。",
+    ),
+    "EXP803": CodeInfo(
+        "mirror-sanitized",
+        "The mirror's sanitizer removed part of the page's HTML (an element, attribute or URL "
+        "outside the site's allow-list).",
+        W,
+        "镜像的 HTML 净化器删除了页面中的部分内容（不在站点允许列表中的元素、属性或地址）。",
+        "改用 Markdown，或只使用允许列表中的 HTML。",
+    ),
     # Generated files.
     # Facts checked against the paper's record (`kb verify`, online).
     "VER701": CodeInfo(

@@ -89,6 +89,8 @@ def _check_link(
             column=column,
             hint=hint,
         )
+    elif outside_mirror(site, file, dest):
+        yield _outside_mirror(site, file, line, column, "link", target, dest)
     elif dest in site.infos:
         if site.infos[dest].is_draft and not draft:
             yield make(
@@ -207,6 +209,8 @@ def _check_image(
     resolved = resolve_image(file, url, kind, rules)
     if resolved == "":
         yield make("LNK204", file, line, f"image '{url}' leaves the repository", column=column)
+    elif resolved is not None and outside_mirror(site, file, resolved):
+        yield _outside_mirror(site, file, line, column, "image", url, resolved)
     elif resolved is not None and resolved not in site.files:
         yield make(
             "LNK203",
@@ -216,6 +220,39 @@ def _check_image(
             column=column,
             hint=_suggest_file(site, resolved, pages=False),
         )
+
+
+def outside_mirror(site: Site, file: str, dest: str) -> bool:
+    """A page of the static mirror (`kb export`: content-model sites, pages under the docs
+    folder) points to a file the mirror does not hold."""
+    docs = site.settings.docs_dir.strip("/") + "/"
+    return (
+        site.settings.content_model
+        and file.startswith(docs)
+        and dest in site.files
+        and not dest.startswith(docs)
+    )
+
+
+def _outside_mirror(
+    site: Site, file: str, line: int, column: int, what: str, target: str, dest: str
+) -> Diagnostic:
+    docs = site.settings.docs_dir.strip("/")
+    home = f"{docs}/README.md"
+    hint = (
+        f"link to the home page '{home}' instead"
+        if dest in ("README.md", "index.html")
+        else f"move '{dest}' under {docs}/, or link to it with a full https:// URL"
+    )
+    return make(
+        "LNK219",
+        file,
+        line,
+        f"{what} '{target}' points to '{dest}', outside {docs}/: docsify serves it, "
+        "but the static mirror (kb export) does not",
+        column=column,
+        hint=hint,
+    )
 
 
 def _suggest_file(site: Site, missing: str, *, pages: bool = True) -> str:
