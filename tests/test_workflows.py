@@ -105,7 +105,13 @@ def _run_steps(
             continue
         matrix = job.get("strategy", {}).get("matrix", {}).get("shard", [None])
         for shard in matrix:
-            step_env = {**env, **(jobs or {}).get(job_id, {})}
+            given = {**env, **(jobs or {}).get(job_id, {})}
+            step_env = {
+                name: _expressions(str(value))
+                for name, value in step.get("env", {}).items()
+                if name not in given
+            }
+            step_env.update(given)
             if shard is not None:
                 step_env["SHARD"] = str(shard)
             for name, value in step_env.items():
@@ -120,6 +126,16 @@ def _run_steps(
                 shutil.move(report, root / "shards" / report.name)
     capsys.readouterr()
     return done
+
+
+CONTEXT = {"github.repository_owner": "owner", "github.event.repository.name": "repo"}
+"""GitHub contexts of step `env:` values, as a run on github.com/owner/repo has them (the
+tests pass the others, such as the token and the base ref, themselves)."""
+
+
+def _expressions(value: str) -> str:
+    """`${{ github.… }}` in a step's env, evaluated (one the test does not know fails it)."""
+    return re.sub(r"\$\{\{\s*([\w.]+)\s*\}\}", lambda m: CONTEXT[m.group(1)], value)
 
 
 def test_ci_workflow_runs_here(
@@ -154,8 +170,12 @@ def test_pages_workflow_publishes_only_the_site(
     published = root / upload["with"]["path"]
     top = sorted(p.name for p in published.iterdir())
     assert top == [".kb-publish", ".nojekyll", "_headers", "_sidebar.md", "assets", "docs",
-                   "index.html", "vendor"]  # fmt: skip
+                   "index.html", "robots.txt", "static", "vendor"]  # fmt: skip
     assert (published / "docs/notes/a.md").is_file()
+    sitemap = (published / "static/sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>https://owner.github.io/repo/static/notes/a/</loc>" in sitemap
+    robots = (published / "robots.txt").read_text(encoding="utf-8")
+    assert "Sitemap: https://owner.github.io/repo/static/sitemap.xml" in robots
     assert not (published / "docs/notes/_section.yaml").exists()
 
 

@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb import __version__
-from kb.config import ConfigError, Settings, find_root, load_settings
+from kb.config import MIRROR_DIR, ConfigError, Settings, find_root, load_settings
 from kb.diagnostics import Diagnostic, Severity
 from kb.errors import UserError
 from kb.report import FORMATTERS, escape_line
 
 if TYPE_CHECKING:
     from kb.generate import FileChange
+    from kb.mirror import ExportOptions
     from kb.site import Site
 
 # The build's modules (pipeline, generate, cache, site) are imported by the commands that
@@ -236,9 +237,49 @@ def _parser() -> argparse.ArgumentParser:
         "and the files under docs/ that pages may publish. Nothing is written on errors.",
     )
     publish.add_argument("out", metavar="DIR", help="output folder (replaced on every run)")
+    publish.add_argument(
+        "--no-mirror",
+        action="store_true",
+        help=f"leave out the static mirror (by default it is built into DIR/{MIRROR_DIR}/)",
+    )
+    _mirror_options(publish)
     _report_options(publish)
     publish.set_defaults(handler=cmd_publish)
+
+    export = sub.add_parser(
+        "export",
+        help="build the static mirror (MkDocs + Material) for crawlers and readers without JS",
+        description="Check everything, then build a static HTML mirror of the pages with "
+        "MkDocs and Material for MkDocs into DIR: the same navigation, heading ids and links "
+        "as the docsify site, Chinese search, KaTeX math, a sitemap and per-page descriptions. "
+        "Needs the export extra: pip install 'medai-kb[export]'.",
+    )
+    export.add_argument("out", metavar="DIR", help="output folder (replaced on every run)")
+    export.add_argument(
+        "--docsify-url",
+        default="../",
+        help="the docsify site, absolute or relative to the mirror (default: ../, the mirror "
+        "published in a folder of the site)",
+    )
+    export.add_argument(
+        "--full-nav",
+        action="store_true",
+        help="put the whole navigation into every page (by default navigation.prune: each "
+        "page carries only its own section; every page is still in sitemap.xml)",
+    )
+    _mirror_options(export)
+    _report_options(export)
+    export.set_defaults(handler=cmd_export)
     return parser
+
+
+def _mirror_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--site-url",
+        default="",
+        help="where the mirror is hosted, for sitemap.xml and canonical links "
+        "(default: [tool.kb] site_url)",
+    )
 
 
 def _report_options(command: argparse.ArgumentParser) -> None:
@@ -443,21 +484,95 @@ def cmd_assets(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
     from kb.gitinfo import edit_url
     from kb.pipeline import Mode, build
-    from kb.publish import PublishError, publish
+    from kb.publish import publish
+    from kb.writer import OutputError
 
     result = build(settings, Mode.CHECK, use_cache=not args.no_cache)
-    code = _report(result.diagnostics, args)
-    if code != ExitCode.OK:
-        print("kb: nothing published: fix the errors above first", file=sys.stderr)
-        return code
+    if _failing(result.diagnostics, args):
+        return _stop(result.diagnostics, args, "kb: nothing published: fix the errors above first")
     out = Path(args.out).resolve()
     info = {"editUrl": edit_url(settings), "build": result.site.build_hash()}
+    site_url = str(args.site_url or settings.site_url)
+    mirror = None
+    if not args.no_mirror and settings.content_model:
+        mirror_url = site_url.rstrip("/") + f"/{MIRROR_DIR}/" if site_url else ""
+        options = _export_options(settings, args, site_url=mirror_url, docsify_url="../")
+        mirror = _MirrorStep(result.site, options, args)
     try:
-        count = publish(result.site, out, info)
-    except PublishError as exc:
-        raise ConfigError(str(exc)) from None
+        count = publish(result.site, out, info, mirror=mirror, site_url=site_url)
+    except OutputError as exc:
+        if mirror is None or not mirror.failed:
+            raise ConfigError(str(exc)) from None
+    found = [*result.diagnostics, *(mirror.diagnostics if mirror else [])]
+    if mirror is not None and mirror.failed:
+        return _stop(found, args, "kb: nothing published: the static mirror has errors")
+    _report(found, args)
+    if mirror is not None:
+        print(f"kb: static mirror: {mirror.pages} page(s) in {MIRROR_DIR}/", file=sys.stderr)
     print(f"kb: published {count} file(s) to {out}", file=sys.stderr)
     return ExitCode.OK
+
+
+class _MirrorStep:
+    """`kb publish`'s mirror, built into the staging folder; its findings are kept for the
+    one report of the run."""
+
+    def __init__(self, site: Site, options: ExportOptions, args: argparse.Namespace) -> None:
+        self.site, self.options, self.args = site, options, args
+        self.diagnostics: list[Diagnostic] = []
+        self.failed = False
+        self.pages = 0
+
+    def __call__(self, folder: Path) -> int:
+        from kb.mirror import export
+
+        try:
+            result = export(self.site, folder, self.options)
+        except UserError as exc:
+            raise ConfigError(str(exc)) from None
+        self.diagnostics = result.diagnostics
+        self.failed = _failing(result.diagnostics, self.args)
+        self.pages = result.pages
+        return -1 if self.failed else result.pages
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from kb.mirror import export
+    from kb.pipeline import Mode, build
+
+    result = build(settings, Mode.CHECK, use_cache=not args.no_cache)
+    stop = "kb: no mirror written: fix the errors above first"
+    if _failing(result.diagnostics, args):
+        return _stop(result.diagnostics, args, stop)
+    out = Path(args.out).resolve()
+    site_url = str(args.site_url or settings.site_url)
+    options = _export_options(settings, args, site_url=site_url, docsify_url=args.docsify_url)
+    exported = export(result.site, out, options)
+    found = [*result.diagnostics, *exported.diagnostics]
+    if _failing(found, args):
+        return _stop(found, args, stop)
+    _report(found, args)
+    print(
+        f"kb: static mirror of {exported.pages} page(s) written to {out} in "
+        f"{exported.seconds:.1f} s",
+        file=sys.stderr,
+    )
+    return ExitCode.OK
+
+
+def _export_options(
+    settings: Settings, args: argparse.Namespace, *, site_url: str, docsify_url: str
+) -> ExportOptions:
+    from kb.gitinfo import edit_url, repository_url
+    from kb.mirror import ExportOptions
+
+    return ExportOptions(
+        site_url=site_url,
+        docsify_url=docsify_url,
+        edit_url=edit_url(settings),
+        repo_url=repository_url(settings),
+        prune=not getattr(args, "full_nav", False),
+    )
 
 
 def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
@@ -551,6 +666,20 @@ def _write_report(path: Path, text: str) -> None:
         raise ConfigError(f"--output {path}: {exc.strerror or exc}") from None
 
 
+def _stop(diagnostics: list[Diagnostic], args: argparse.Namespace, why: str) -> int:
+    """Report findings that stop a command which writes output, then say why nothing was
+    written; returns the exit code."""
+    code = _report(diagnostics, args)
+    print(why, file=sys.stderr)
+    return code
+
+
+def _failing(diagnostics: list[Diagnostic], args: argparse.Namespace) -> bool:
+    """Whether `_report` would fail on these findings (warnings count with --strict)."""
+    threshold = Severity.WARNING if args.strict else Severity.ERROR
+    return any(d.severity >= threshold for d in diagnostics)
+
+
 def _report(diagnostics: list[Diagnostic], args: argparse.Namespace) -> int:
     if args.format == "text" and getattr(args, "report_lang", "en") == "zh":
         from kb.report import format_text_zh
@@ -569,6 +698,4 @@ def _report(diagnostics: list[Diagnostic], args: argparse.Namespace) -> int:
                 summary.write(markdown)
         except OSError as exc:
             raise ConfigError(f"--summary {args.summary}: {exc.strerror or exc}") from None
-    threshold = Severity.WARNING if args.strict else Severity.ERROR
-    failing = any(d.severity >= threshold for d in diagnostics)
-    return ExitCode.FINDINGS if failing else ExitCode.OK
+    return ExitCode.FINDINGS if _failing(diagnostics, args) else ExitCode.OK

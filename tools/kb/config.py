@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from kb.docsify import DocsifyConfig
 
 INDEX_FILE = "index.html"
+MIRROR_DIR = "static"
+"""Where `kb publish` puts the static mirror (`kb export`), inside the published site."""
 
 __all__ = ["ConfigError", "Settings", "find_root", "load_settings", "read_limit"]
 
@@ -58,6 +61,9 @@ class Settings:
     serve_port: int = 3000
     cache_dir: str = ".kb-cache"
     """Per-page parse cache (content-hash keyed); safe to delete."""
+    site_url: str = ""
+    """Where the site is hosted (https://…/): the static mirror's sitemap and canonical
+    links (`kb export`, `kb publish`); empty: the mirror lists no absolute URLs."""
     edit_url: str = ""
     """Template of the "edit this page" link, with `{path}`; empty: derived from git origin."""
     node_modules: str = "node_modules"
@@ -218,6 +224,7 @@ def _validate(table: dict[str, Any], where: str) -> dict[str, Any]:
     rules = {
         "lang": _validate_lang,
         "iframe_hosts": strings("host names", lower=True),
+        "site_url": _validate_site_url,
         "severity": _validate_severity,
         "links": lambda value, _: parse_link_settings(value, f"{where}: [tool.kb.links]"),
         "sources": lambda value, _: parse_source_settings(value, f"{where}: [tool.kb.sources]"),
@@ -225,6 +232,12 @@ def _validate(table: dict[str, Any], where: str) -> dict[str, Any]:
     return read_table(
         Settings, table, f"{where}: [tool.kb]", rules=rules, skip=("root", "docsify", "origin")
     )
+
+
+def _validate_site_url(value: Any, prefix: str) -> str:
+    if not isinstance(value, str) or not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
+        raise ConfigError(f'{prefix}: expected an http(s) URL such as "https://example.org/kb/"')
+    return value
 
 
 def _validate_lang(value: Any, prefix: str) -> str:

@@ -7,53 +7,58 @@ run leaves the previous site as it was. A folder kb did not write is never repla
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from kb.assets import vendor_assets
 from kb.checks.files import check_files
 from kb.collect import SECTION_FILE
-from kb.config import Settings
+from kb.config import MIRROR_DIR, Settings
 from kb.diagnostics import Severity
 from kb.pipeline import write_search_index
 from kb.policy import SANDBOX_CSP, render_csp
 from kb.runtime import find_node_modules
 from kb.site import Site
+from kb.writer import OutputError, refuse_foreign, swap_in
 
 MARKER = ".kb-publish"
 """Written into every published folder; only such a folder is ever replaced."""
 ROOT_FILES = ("index.html", "_navbar.md", "_coverpage.md")
 
 
-class PublishError(Exception):
+class PublishError(OutputError):
     """The output folder cannot be written; the message names it and the fix."""
 
 
-def publish(site: Site, out: Path, site_info: dict[str, str]) -> int:
-    """Write the site into `out`; returns the number of files written."""
-    _refuse_foreign(out)
+def publish(
+    site: Site,
+    out: Path,
+    site_info: dict[str, str],
+    *,
+    mirror: Callable[[Path], int] | None = None,
+    site_url: str = "",
+) -> int:
+    """Write the site into `out`; returns the number of files written. `mirror` builds the
+    static mirror into the folder it is given (`MIRROR_DIR`) and returns its page count, or
+    -1 when it failed: then nothing is published."""
+    refuse_foreign(out, MARKER, "kb publish")
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     staging.chmod(0o755)  # a web server reads it as another user
     try:
         count = _write(site, staging, site_info)
-        _swap(staging, out)
+        if mirror is not None:
+            pages = mirror(staging / MIRROR_DIR)
+            if pages < 0:
+                raise PublishError("the static mirror was not built")
+            count += pages
+            (staging / "robots.txt").write_text(_robots(site_url), encoding="utf-8")
+        swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return count
-
-
-def _refuse_foreign(out: Path) -> None:
-    if out.is_symlink():
-        raise PublishError(f"{out} is a symlink; publish into a real folder")
-    if out.exists() and not (out / MARKER).is_file():
-        raise PublishError(
-            f"{out} exists and was not written by `kb publish`; choose a new folder "
-            "(kb never replaces a folder it did not write)"
-        )
-    out.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _write(site: Site, staging: Path, site_info: dict[str, str]) -> int:
@@ -81,6 +86,14 @@ def _write(site: Site, staging: Path, site_info: dict[str, str]) -> int:
     (staging / "_headers").write_text(_headers(settings), encoding="utf-8")
     (staging / MARKER).write_text("written by kb publish; replaced on the next run\n")
     return len(files) + len(vendored) + 1
+
+
+def _robots(site_url: str) -> str:
+    """Crawlers read the static mirror; its sitemap lists every page (with a site URL)."""
+    lines = ["User-agent: *", "Allow: /", ""]
+    if site_url:
+        lines.insert(2, f"Sitemap: {site_url.rstrip('/')}/{MIRROR_DIR}/sitemap.xml")
+    return "\n".join(lines) + "\n"
 
 
 def _kb_source(settings: Settings, file: str) -> bool:
@@ -113,13 +126,3 @@ def _headers(settings: Settings) -> str:
         f"/index.html\n  Content-Security-Policy: {page}\n"
         f"/{docs}/*\n  Content-Security-Policy: {SANDBOX_CSP}\n"
     )
-
-
-def _swap(staging: Path, out: Path) -> None:
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-    os.replace(staging, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
