@@ -19,6 +19,9 @@ client hangs up (bench/links_bench.py).
 kb's sharded index against Pagefind at 1,000 / 5,000 pages (bench/search_scale.py).
 `search-eval`: the site's real search on 43 queries written as readers ask them: hit@1, hit@10,
 MRR (bench/search_eval.py).
+`export`: the static mirror, `kb export` against plain mkdocs-material on the same pages, with
+full navigation and `navigation.prune`, on the repository and a generated 1,000-page site
+(bench/export_bench.py).
 `docsify-sites SITE…`: zero-config `kb check` on real docsify sites, what it finds and how fast
 (bench/docsify_sites.py; the sites are fetched, never committed, so it is not part of `all`).
 See bench/README.md for what is measured and how to read it.
@@ -38,7 +41,15 @@ import report
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = "1000,5000,10000"
 DEFAULT_SEED = 20261122
-OTHERS = ("broken-links", "links", "search", "search-quality", "search-eval", "search-scale")
+OTHERS = (
+    "broken-links",
+    "links",
+    "search",
+    "search-quality",
+    "search-eval",
+    "search-scale",
+    "export",
+)
 """Benchmarks with their own modules and options; `all` runs `build` and then these."""
 
 
@@ -179,6 +190,10 @@ def run_other(name: str, argv: list[str]) -> int:
         import docsify_sites
 
         return docsify_sites.main(argv)
+    if name == "export":
+        import export_bench
+
+        return export_bench.main(argv)
     if name == "search-eval":
         import search_eval
 
