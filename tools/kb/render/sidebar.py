@@ -25,10 +25,12 @@ class NavNode:
     file: str = ""
     """The repo-relative page the entry opens; '' for a group without a page."""
     children: list[NavNode] = field(default_factory=list)
+    link: str = ""
+    """The sidebar's link to `file` (set with it: sorting compares it)."""
 
-    @property
-    def link(self) -> str:
-        return route(self.file) if self.file else ""
+    def __post_init__(self) -> None:
+        if self.file and not self.link:
+            self.link = route(self.file)
 
     def sort_key(self) -> tuple[int, str, str]:
         return (self.order, self.label, self.link)
@@ -81,7 +83,7 @@ def _folder_node(site: Site, folder: str, by_folder: dict[str, list[PageInfo]]) 
     pages = by_folder.get(folder, [])
     readme = f"{folder}/README.md"
     if folder != site.settings.docs_dir and any(p.file == readme for p in pages):
-        node.file = readme
+        node.file, node.link = readme, route(readme)
     pages = [p for p in pages if posixpath.basename(p.file) != "README.md"]
     facts = site.facts()
     if section and section.group_by == "category":
