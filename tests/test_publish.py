@@ -92,3 +92,23 @@ def test_publish_replaces_its_own_output_and_never_a_foreign_folder(
     code, _, err = kb(root, "publish", str(foreign))
     assert code == 3 and "not written by `kb publish`" in err
     assert (foreign / "keep.txt").read_text() == "mine"
+
+
+def test_publish_builds_the_static_mirror_beside_the_site(
+    site: SiteBuilder, kb: KbRunner, tmp_path: Path
+) -> None:
+    root = _site(site, kb)
+    out = tmp_path / "public"
+    code, _, err = kb(root, "publish", str(out))
+    assert code == 0, err
+    assert (out / "static" / "notes" / "a" / "index.html").is_file()
+    assert (out / "static" / "_media" / "a.png").is_file()
+    assert "no site URL" in err
+    assert "Sitemap:" not in (out / "robots.txt").read_text(encoding="utf-8")
+    code, _, err = kb(root, "publish", "--site-url", "https://e.org/kb/", str(out))
+    assert code == 0, err
+    robots = (out / "robots.txt").read_text(encoding="utf-8")
+    assert "Sitemap: https://e.org/kb/static/sitemap.xml" in robots
+    code, _, err = kb(root, "publish", "--no-mirror", str(out))
+    assert code == 0, err
+    assert not (out / "static").exists() and not (out / "robots.txt").exists()

@@ -509,6 +509,7 @@ def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
     _report(found, args)
     if mirror is not None:
         print(f"kb: static mirror: {mirror.pages} page(s) in {MIRROR_DIR}/", file=sys.stderr)
+        _say_no_site_url(site_url)
     print(f"kb: published {count} file(s) to {out}", file=sys.stderr)
     return ExitCode.OK
 
@@ -548,6 +549,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     site_url = str(args.site_url or settings.site_url)
     options = _export_options(settings, args, site_url=site_url, docsify_url=args.docsify_url)
     exported = export(result.site, out, options)
+    _say_no_site_url(site_url)
     found = [*result.diagnostics, *exported.diagnostics]
     if _failing(found, args):
         return _stop(found, args, stop)
@@ -558,6 +560,15 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return ExitCode.OK
+
+
+def _say_no_site_url(site_url: str) -> None:
+    if not site_url:
+        print(
+            "kb: note: no site URL, so sitemap.xml lists no pages and pages have no canonical "
+            "link; pass --site-url or set [tool.kb] site_url",
+            file=sys.stderr,
+        )
 
 
 def _export_options(
